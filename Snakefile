@@ -1,0 +1,25 @@
+# motifrep: reproduce Koo & Eddy 2019 (P1) and Koo & Ploenzke 2021 (P2).
+# Rules live in workflow/rules/ by stage; logic in src/motifrep/; see README.md.
+
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/jaspar.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/tables.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

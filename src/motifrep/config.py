@@ -1,0 +1,51 @@
+"""Configuration validation against the JSON schema, with one-line messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+from .models import load_zoo, resolve
+
+
+def _where(error) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    return path or "(top level)"
+
+
+def validate(config: dict, schema_path) -> dict:
+    """Validate ``config`` in place against the schema (filling defaults); raise ConfigError.
+
+    Unknown keys are errors (``additionalProperties: false`` in the schema), so a mistyped
+    key is reported instead of silently ignored.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator_cls = jsonschema.Draft202012Validator
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(key, sub["default"])
+        yield from validator_cls.VALIDATORS["properties"](validator, properties, instance, schema)
+
+    filling = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
+    errors = sorted(filling(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        if e.validator == "additionalProperties":
+            raise ConfigError(f"config: {e.message.replace('Additional properties are not allowed', 'unknown key')} "
+                              f"at {_where(e)}")
+        raise ConfigError(f"config: {_where(e)}: {e.message}")
+    return config
+
+
+def check_models(config: dict, zoo_path) -> dict:
+    """Load the zoo plus config ``architectures`` and check every name in ``models``."""
+    zoo = load_zoo(zoo_path, config.get("architectures") or {})
+    for name in config["models"]:
+        resolve(zoo, name)
+    return zoo

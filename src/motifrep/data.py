@@ -1,0 +1,205 @@
+"""HDF5 data sets: writing simulated sets, validating files, and batch access.
+
+Layout (one file per data set)::
+
+    X              uint8  (N, L, 4)  one-hot sequences (A, C, G, T)
+    Y              uint8  (N, T)     multi-hot labels
+    splits/train   int64  (n,)       row indices (sorted); likewise splits/valid, splits/test
+    truth/{seq,tf,pwm,start,end} int64, truth/strand (b'+'/b'-'): one row per embedded motif
+    mask           uint8  (N, L)     1 inside an embedded motif
+    motifs/pwm     float64 (P, Wmax, 4), motifs/width (P,), motifs/task (P,): generating PWMs
+    attrs: task_names, motif_ids, seed, creator
+
+The one-hot data stays uint8 on disk and in memory; batches are cast to float32 only when
+they are handed to the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import FormatError
+from .io import atomic_path
+
+SPLITS = ("train", "valid", "test")
+
+
+def _dataset(group, name, data, chunks=None):
+    return group.create_dataset(name, data=data, chunks=chunks, track_times=False)
+
+
+def write_simulated(path, sim, splits: dict, task_names, motif_ids, pwms, pwm_task, seed, config=None) -> None:
+    """Write a :class:`~motifrep.simulate.SimulatedSet` to ``path`` (atomically, byte-reproducibly)."""
+    n, length, _ = sim.X.shape
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w", track_order=True) as f:
+            chunk = (min(n, 1024), length, 4)
+            _dataset(f, "X", sim.X, chunks=chunk)
+            _dataset(f, "Y", sim.Y)
+            _dataset(f, "mask", sim.mask, chunks=chunk[:2])
+            g = f.create_group("splits", track_order=True)
+            for name in SPLITS:
+                _dataset(g, name, splits[name].astype(np.int64))
+            t = f.create_group("truth", track_order=True)
+            for col in ("seq", "tf", "pwm", "start", "end"):
+                _dataset(t, col, sim.truth[col].to_numpy(np.int64))
+            _dataset(t, "strand", sim.truth["strand"].to_numpy().astype("S1"))
+            m = f.create_group("motifs", track_order=True)
+            widths = np.array([p.shape[0] for p in pwms])
+            stack = np.zeros((len(pwms), widths.max(), 4))
+            for i, pwm in enumerate(pwms):
+                stack[i, : widths[i]] = pwm
+            _dataset(m, "pwm", stack)
+            _dataset(m, "width", widths.astype(np.int64))
+            _dataset(m, "task", np.asarray(pwm_task, dtype=np.int64))
+            f.attrs["task_names"] = json.dumps(list(task_names))
+            f.attrs["motif_ids"] = json.dumps(list(motif_ids))
+            f.attrs["seed"] = int(seed)
+            f.attrs["creator"] = f"motifrep {__version__}"
+            if config is not None:
+                f.attrs["config"] = json.dumps(config, sort_keys=True)
+
+
+class Dataset:
+    """A validated, read-only view of an HDF5 data set (see module docstring).
+
+    Opening checks shapes and dtypes and raises :class:`FormatError` naming the file and the
+    offending dataset. Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FormatError(f"{self.path}: data set file not found")
+        try:
+            self.file = h5py.File(self.path, "r")
+        except OSError:
+            raise FormatError(f"{self.path}: not a readable HDF5 file") from None
+        try:
+            self._validate()
+        except Exception:
+            self.file.close()
+            raise
+
+    def _validate(self):
+        f, p = self.file, self.path
+        for name in ("X", "Y"):
+            if name not in f:
+                raise FormatError(f"{p}: HDF5 dataset '{name}' is missing")
+        X, Y = f["X"], f["Y"]
+        if X.ndim != 3 or X.shape[2] != 4:
+            raise FormatError(f"{p}: 'X' has shape {X.shape}, expected (N, L, 4) one-hot")
+        if X.dtype != np.uint8:
+            raise FormatError(f"{p}: 'X' has dtype {X.dtype}, expected uint8 one-hot")
+        if Y.ndim != 2 or Y.shape[0] != X.shape[0]:
+            raise FormatError(f"{p}: 'Y' has shape {Y.shape}, expected ({X.shape[0]}, n_tasks)")
+        for name in SPLITS:
+            key = f"splits/{name}"
+            if key not in f:
+                raise FormatError(f"{p}: HDF5 dataset '{key}' is missing")
+            idx = f[key]
+            if idx.ndim != 1 or idx.shape[0] == 0:
+                raise FormatError(f"{p}: '{key}' must be a non-empty 1-D index array, has shape {idx.shape}")
+            values = idx[()]
+            if values.min() < 0 or values.max() >= X.shape[0] or np.any(np.diff(values) <= 0):
+                raise FormatError(f"{p}: '{key}' must hold sorted, unique row indices below {X.shape[0]}")
+        if "mask" in f and f["mask"].shape != X.shape[:2]:
+            raise FormatError(f"{p}: 'mask' has shape {f['mask'].shape}, expected {X.shape[:2]}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.file.close()
+
+    @property
+    def length(self) -> int:
+        return int(self.file["X"].shape[1])
+
+    @property
+    def n_tasks(self) -> int:
+        return int(self.file["Y"].shape[1])
+
+    @property
+    def task_names(self) -> list[str]:
+        raw = self.file.attrs.get("task_names")
+        return json.loads(raw) if raw is not None else [f"task{i}" for i in range(self.n_tasks)]
+
+    def indices(self, split: str) -> np.ndarray:
+        return self.file[f"splits/{split}"][()]
+
+    def _rows(self, name, idx):
+        if idx.size and idx[-1] - idx[0] + 1 == idx.size:  # contiguous: one slice read
+            return self.file[name][idx[0] : idx[-1] + 1]
+        return self.file[name][idx]
+
+    def load(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        """The whole split in memory: (X uint8 (n, L, 4), Y float32 (n, T))."""
+        idx = self.indices(split)
+        return self._rows("X", idx), self._rows("Y", idx).astype(np.float32)
+
+    def split_nbytes(self, split: str) -> int:
+        return int(self.file[f"splits/{split}"].shape[0]) * self.length * 4
+
+    def truth(self) -> pd.DataFrame:
+        """The ground-truth table (one row per embedded motif)."""
+        if "truth" not in self.file:
+            raise FormatError(f"{self.path}: no ground truth ('truth' group) in this data set")
+        g = self.file["truth"]
+        df = pd.DataFrame({c: g[c][()] for c in ("seq", "tf", "pwm", "start", "end")})
+        df.insert(3, "strand", g["strand"][()].astype(str))
+        return df
+
+
+def nbytes_limit(gigabytes: float) -> int:
+    return int(gigabytes * (1 << 30))
+
+
+def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_max_gb: float = 4.0):
+    """A ``keras.utils.PyDataset`` over one split, yielding float32 batches.
+
+    Splits up to ``in_memory_max_gb`` (as uint8) are read once and fully reshuffled each
+    epoch; larger ones are streamed from the HDF5 file in contiguous batches whose order is
+    reshuffled each epoch (``seed=None``: no shuffling, for evaluation).
+    """
+    import keras
+
+    class _Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.ds = Dataset(path)
+            self.idx = self.ds.indices(split)
+            self.rng = None if seed is None else np.random.default_rng(seed)
+            self.in_memory = self.ds.split_nbytes(split) <= nbytes_limit(in_memory_max_gb)
+            if self.in_memory:
+                self.X, self.Y = self.ds.load(split)
+                self.ds.close()
+            self.order = np.arange(len(self.idx)) if self.in_memory else np.arange(len(self))
+            self.on_epoch_end()
+
+        def __len__(self):
+            return int(np.ceil(len(self.idx) / batch_size))
+
+        def on_epoch_end(self):
+            if self.rng is not None:
+                self.rng.shuffle(self.order)
+
+        def __getitem__(self, i):
+            if self.in_memory:
+                rows = self.order[i * batch_size : (i + 1) * batch_size]
+                return self.X[rows].astype(np.float32), self.Y[rows]
+            b = self.order[i]
+            rows = self.idx[b * batch_size : (b + 1) * batch_size]
+            return self.ds._rows("X", rows).astype(np.float32), self.ds._rows("Y", rows).astype(np.float32)
+
+    return _Batches()

@@ -1,0 +1,18 @@
+rule simulate_synthetic:
+    input:
+        jaspar=JASPAR_MEME,
+        tf_table=resolve_path(config["simulation"]["tf_table"]),
+    output:
+        SYNTHETIC,
+    log:
+        "logs/simulate/synthetic.log",
+    params:
+        simulation=config["simulation"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/simulate.py"

@@ -1,0 +1,22 @@
+rule train:
+    input:
+        data=SYNTHETIC,
+    output:
+        model=f"{RUN}/model.keras",
+        history=f"{RUN}/history.tsv",
+        metrics=f"{RUN}/metrics.json",
+    log:
+        "logs/train/{model}/trial_{trial}.log",
+    params:
+        blocks=lambda wildcards: ZOO[wildcards.model],
+        seed=lambda wildcards: config["training"]["seed"] + int(wildcards.trial),
+        training=config["training"],
+    threads: config["training"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["training"]["mem_mb"],
+        runtime=config["training"]["runtime"],
+    conda:
+        ENV
+    script:
+        "../scripts/train.py"
