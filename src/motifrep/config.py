@@ -37,8 +37,10 @@ def validate(config: dict, schema_path) -> dict:
     if errors:
         e = errors[0]
         if e.validator == "additionalProperties":
-            raise ConfigError(f"config: {e.message.replace('Additional properties are not allowed', 'unknown key')} "
-                              f"at {_where(e)}")
+            allowed = sorted(e.schema.get("properties", {}))
+            unknown = sorted(set(e.instance) - set(allowed))
+            raise ConfigError(f"config: unknown key {', '.join(map(repr, unknown))} in {_where(e)} "
+                              f"(allowed: {', '.join(allowed)})")
         raise ConfigError(f"config: {_where(e)}: {e.message}")
     return config
 
@@ -47,5 +49,8 @@ def check_models(config: dict, zoo_path) -> dict:
     """Load the zoo plus config ``architectures`` and check every name in ``models``."""
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
     for name in config["models"]:
-        resolve(zoo, name)
+        try:
+            resolve(zoo, name)
+        except ConfigError as exc:
+            raise ConfigError(f"config models: {exc}") from None
     return zoo

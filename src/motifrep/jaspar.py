@@ -17,12 +17,12 @@ from .meme import Motif, format_meme, read_meme
 
 
 def _jaspardb(release: str):
-    from pyjaspar import jaspardb
+    from pyjaspar import jaspar_releases, jaspardb
 
-    try:
-        return jaspardb(release=release)
-    except Exception as exc:  # pyjaspar raises a bare Exception/ValueError for unknown releases
-        raise ConfigError(f"jaspar.release: {release!r} is not a JASPAR release shipped with pyjaspar ({exc})") from None
+    if release not in jaspar_releases:
+        known = ", ".join(sorted(jaspar_releases))
+        raise ConfigError(f"jaspar.release: {release!r} is not a JASPAR release shipped with pyjaspar ({known})")
+    return jaspardb(release=release)
 
 
 def _to_motif(jm) -> Motif:

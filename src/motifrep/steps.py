@@ -15,8 +15,9 @@ import pandas as pd
 
 from . import jaspar
 from .data import write_simulated
-from .errors import ConfigError, FormatError, MotifrepError
+from .errors import ConfigError, MotifrepError
 from .io import write_tsv
+from .matching import load_tf_table
 from .meme import read_meme
 from .simulate import simulate, split_indices, strand_pwms
 from .tables import classification_table, summarise
@@ -37,20 +38,6 @@ def run_script(snakemake, func) -> None:
     except MotifrepError as exc:
         log.error("motifrep: error: %s", exc)
         sys.exit(1)
-
-
-def load_tf_table(path) -> pd.DataFrame:
-    """The TF table: tf, jaspar_id, accepted_ids (comma-separated), in task order."""
-    try:
-        table = pd.read_csv(path, sep="\t", comment="#", dtype=str)
-    except FileNotFoundError:
-        raise ConfigError(f"TF table {path} not found") from None
-    missing = {"tf", "jaspar_id"} - set(table.columns)
-    if missing:
-        raise FormatError(f"{path}: TF table needs columns tf and jaspar_id (missing {sorted(missing)})")
-    if table.empty:
-        raise FormatError(f"{path}: TF table is empty")
-    return table
 
 
 def export_jaspar(out, release, collection, tax_group) -> None:

@@ -2,17 +2,22 @@ import re
 import sys
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
-
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from motifrep.config import check_models, validate as validate_config  # noqa: E402
 from motifrep.errors import MotifrepError  # noqa: E402
 
+
+def config_error(exc):
+    """Report an expected configuration error as one line and stop."""
+    print(f"motifrep: error: {exc}", file=sys.stderr)
+    sys.exit(1)
+
+
 try:
     validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 except MotifrepError as exc:
-    raise WorkflowError(str(exc))
+    config_error(exc)
 
 
 def resolve_path(path):
@@ -25,7 +30,7 @@ def resolve_path(path):
 try:
     ZOO = check_models(config, resolve_path(config["zoo"]))
 except MotifrepError as exc:
-    raise WorkflowError(str(exc))
+    config_error(exc)
 
 MODELS = config["models"]
 TRIALS = list(range(config["training"]["trials"]))

@@ -5,16 +5,16 @@ if config["jaspar"]["source"] == "pyjaspar":
             JASPAR_MEME,
         log:
             "logs/jaspar/jaspar.log",
-        params:
-            release=config["jaspar"]["release"],
-            collection=config["jaspar"]["collection"],
-            tax_group=config["jaspar"]["tax_group"],
+        conda:
+            ENV
         threads: 1
         resources:
             mem_mb=1000,
             runtime=10,
-        conda:
-            ENV
+        params:
+            release=config["jaspar"]["release"],
+            collection=config["jaspar"]["collection"],
+            tax_group=config["jaspar"]["tax_group"],
         script:
             "../scripts/jaspar_pyjaspar.py"
 
@@ -25,14 +25,14 @@ else:
             JASPAR_MEME,
         log:
             "logs/jaspar/jaspar.log",
-        params:
-            url=config["jaspar"]["url"],
-            sha256=config["jaspar"]["sha256"],
+        conda:
+            ENV
         threads: 1
         resources:
             mem_mb=1000,
             runtime=30,
-        conda:
-            ENV
+        params:
+            url=config["jaspar"]["url"],
+            sha256=config["jaspar"]["sha256"],
         script:
             "../scripts/jaspar_download.py"

@@ -6,13 +6,13 @@ rule simulate_synthetic:
         SYNTHETIC,
     log:
         "logs/simulate/synthetic.log",
-    params:
-        simulation=config["simulation"],
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        simulation=config["simulation"],
     script:
         "../scripts/simulate.py"

@@ -14,14 +14,14 @@ rule classification_table:
         ),
     log:
         "logs/tables/classification.log",
-    params:
-        order=MODELS,
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        order=MODELS,
     script:
         "../scripts/classification_table.py"
 
@@ -35,11 +35,11 @@ rule versions:
         ),
     log:
         "logs/versions.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/versions.py"

@@ -7,16 +7,16 @@ rule train:
         metrics=f"{RUN}/metrics.json",
     log:
         "logs/train/{model}/trial_{trial}.log",
-    params:
-        blocks=lambda wildcards: ZOO[wildcards.model],
-        seed=lambda wildcards: config["training"]["seed"] + int(wildcards.trial),
-        training=config["training"],
+    conda:
+        ENV
     threads: config["training"]["threads"]
     resources:
         gpu=1,
         mem_mb=config["training"]["mem_mb"],
         runtime=config["training"]["runtime"],
-    conda:
-        ENV
+    params:
+        blocks=lambda wildcards: ZOO[wildcards.model],
+        seed=lambda wildcards: config["training"]["seed"] + int(wildcards.trial),
+        training=config["training"],
     script:
         "../scripts/train.py"

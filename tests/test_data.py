@@ -1,0 +1,74 @@
+import h5py
+import numpy as np
+import pytest
+
+from motifrep.data import Dataset, batch_stream
+from motifrep.errors import FormatError
+
+
+def make(path, X=None, Y=None, splits=True, n=20):
+    X = np.eye(4, dtype=np.uint8)[np.random.default_rng(0).integers(0, 4, (n, 30))] if X is None else X
+    Y = np.zeros((len(X), 3), dtype=np.uint8) if Y is None else Y
+    with h5py.File(path, "w") as f:
+        f["X"], f["Y"] = X, Y
+        if splits:
+            f["splits/train"], f["splits/valid"], f["splits/test"] = np.arange(0, 14), np.arange(14, 16), np.arange(16, 20)
+    return path
+
+
+def test_valid_file(tmp_path):
+    with Dataset(make(tmp_path / "ok.h5")) as ds:
+        assert ds.length == 30 and ds.n_tasks == 3
+        X, Y = ds.load("train")
+        assert X.shape == (14, 30, 4) and Y.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"X": np.zeros((20, 30), np.uint8)}, "'X' has shape (20, 30), expected (N, L, 4)"),
+        ({"X": np.zeros((20, 30, 5), np.uint8)}, "expected (N, L, 4)"),
+        ({"X": np.zeros((20, 30, 4), np.float32)}, "dtype float32, expected uint8"),
+        ({"Y": np.zeros((19, 3), np.uint8)}, "'Y' has shape (19, 3), expected (20, n_tasks)"),
+        ({"splits": False}, "'splits/train' is missing"),
+    ],
+)
+def test_wrong_shapes_are_one_line_errors(tmp_path, kwargs, message):
+    path = make(tmp_path / "bad.h5", **kwargs)
+    with pytest.raises(FormatError) as info:
+        Dataset(path)
+    assert message in str(info.value) and str(path) in str(info.value)
+
+
+def test_not_hdf5_and_missing(tmp_path):
+    (tmp_path / "x.h5").write_text("hello")
+    with pytest.raises(FormatError, match="not a readable HDF5 file"):
+        Dataset(tmp_path / "x.h5")
+    with pytest.raises(FormatError, match="not found"):
+        Dataset(tmp_path / "y.h5")
+
+
+def test_split_index_out_of_range(tmp_path):
+    path = make(tmp_path / "bad.h5")
+    with h5py.File(path, "a") as f:
+        del f["splits/test"]
+        f["splits/test"] = np.array([16, 25])
+    with pytest.raises(FormatError, match="sorted, unique row indices below 20"):
+        Dataset(path)
+
+
+@pytest.mark.parametrize("limit_gb", [4.0, 1e-9])  # in memory, and streamed from HDF5
+def test_batches_cover_split_once_per_epoch(tmp_path, limit_gb):
+    path = make(tmp_path / "ok.h5", n=20)
+    with h5py.File(path, "a") as f:
+        Y = f["Y"][()]
+    stream = batch_stream(path, "train", 4, seed=1, in_memory_max_gb=limit_gb)
+    assert stream.in_memory == (limit_gb > 1)
+    with Dataset(path) as ds:
+        X_all, _ = ds.load("train")
+    seen = np.concatenate([stream[i][0] for i in range(len(stream))])
+    assert seen.dtype == np.float32 and len(seen) == 14 and len(stream) == 4
+    # every training row exactly once, in some order
+    key = lambda a: sorted(map(bytes, a.astype(np.uint8).reshape(len(a), -1)))  # noqa: E731
+    assert key(seen) == key(X_all)
+    assert Y.shape == (20, 3)
