@@ -1,0 +1,252 @@
+"""Figures: sequence logos of first-layer filters (Fig 2, S1 Fig) and match-fraction bars (Fig 3).
+
+Everything here draws on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``), so
+nothing is registered with a GUI backend or pyplot's figure manager: the code runs
+headless, PNG output is rendered with Agg, and a figure is freed as soon as the returned
+object is dropped (no figure accumulates across calls). Every output path is written
+through :func:`motifrep.io.atomic_path`; its suffix picks the format.
+
+Logos show information content in bits against a uniform background: at each position
+the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import logomaker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .errors import MotifrepError
+from .io import atomic_path
+
+ALPHABET = "ACGT"
+FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+PNG_DPI = 150
+MAX_LABEL_CHARS = 28
+MIN_BITS = 0.01  # letters lower than this are skipped (1 px at 150 dpi in the grid is ~0.02 bits)
+
+# Logo-grid layout, in inches.
+_CELL_W = 2.2  # column pitch
+_AXES_W = 1.95  # logo axes width
+_LOGO_H = 0.7  # logo axes height
+_ROW_H = 1.12  # row pitch: logo + its one-line title + gap
+_SECTION_H = 0.55  # section heading
+_TITLE_H = 0.55  # figure title
+_MARGIN_L, _MARGIN_R, _MARGIN_B = 0.45, 0.15, 0.1
+
+
+# ----------------------------------------------------------------------------- logos
+
+
+def info_logo_frame(pwm) -> pd.DataFrame:
+    """Information-content letter heights (bits) of a ``(W, 4)`` ACGT probability matrix.
+
+    Returns a DataFrame with columns A, C, G, T and index 0..W-1, as logomaker wants.
+    Negative entries are clipped to 0 and rows renormalised; ``pwm`` may also be a Motif.
+    """
+    pwm = np.asarray(getattr(pwm, "pwm", pwm), dtype=float)
+    if pwm.ndim != 2 or pwm.shape[1] != 4 or pwm.shape[0] < 1:
+        raise MotifrepError(f"logo needs a (width, 4) probability matrix, got shape {pwm.shape}")
+    pwm = np.clip(pwm, 0.0, None)
+    totals = pwm.sum(axis=1, keepdims=True)
+    if np.any(totals <= 0) or not np.all(np.isfinite(pwm)):
+        raise MotifrepError("logo matrix has a row that is all zero or not finite")
+    pwm = pwm / totals
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(pwm > 0, pwm * np.log2(pwm), 0.0)
+    info = np.clip(2.0 + plogp.sum(axis=1), 0.0, 2.0)
+    return pd.DataFrame(pwm * info[:, None], columns=list(ALPHABET))
+
+
+def draw_logo(ax, pwm, title=None, *, width=None, fontsize=8, yticklabels=True, min_bits=MIN_BITS):
+    """Draw an information logo of ``pwm`` on ``ax`` (logomaker, classic colours, 0-2 bits).
+
+    ``width`` fixes the x range to that many positions, logo left-aligned, so logos of
+    different widths share a scale. Only the left spine (0-2 bits) is kept. Letters lower
+    than ``min_bits`` (sub-pixel at the grid size) are not drawn: logomaker spends ~5 ms on
+    each letter it draws. Returns ``ax``.
+    """
+    frame = info_logo_frame(pwm)
+    frame = frame.where(frame >= min_bits, 0.0)
+    logomaker.Logo(frame, ax=ax, color_scheme="classic", baseline_width=0)
+    width = max(int(width or 0), len(frame))
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([])
+    ax.set_yticks([0, 1, 2])
+    ax.tick_params(axis="y", labelsize=fontsize - 1, length=2, pad=1, labelleft=yticklabels)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.spines["left"].set_bounds(0, 2)
+    if title:
+        ax.set_title(title, loc="left", fontsize=fontsize, pad=2)
+    return ax
+
+
+def _short(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def _output_paths(out_paths) -> list[Path]:
+    """``out_paths`` (one path or several) as Paths, after checking every suffix."""
+    if isinstance(out_paths, (str, os.PathLike)):
+        out_paths = [out_paths]
+    paths = [Path(p) for p in out_paths]
+    if not paths:
+        raise MotifrepError("no output path given for the figure")
+    for path in paths:
+        if path.suffix.lower() not in FORMATS:
+            raise MotifrepError(f"{path}: unknown figure format {path.suffix!r} (use {', '.join(FORMATS)})")
+    return paths
+
+
+def save_figure(fig: Figure, out_paths, dpi: int = PNG_DPI) -> list[Path]:
+    """Write ``fig`` atomically to every path in ``out_paths``; the suffix picks the format."""
+    paths = _output_paths(out_paths)
+    for path in paths:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=FORMATS[path.suffix.lower()], dpi=dpi)
+    return paths
+
+
+# ----------------------------------------------------------------------------- logo grids
+
+
+def _check_panels(panels, ground_truth, ncols) -> list[dict]:
+    if ncols < 1:
+        raise MotifrepError(f"ncols must be at least 1, got {ncols}")
+    sections = []
+    for i, panel in enumerate(panels or []):
+        label = str(panel.get("label", f"panel {i + 1}"))
+        if not panel.get("motifs"):
+            raise MotifrepError(f"figure panel {label!r} has no motifs to draw")
+        sections.append({"label": label, "motifs": list(panel["motifs"]), "labels": panel.get("labels")})
+    if ground_truth is not None:
+        if not ground_truth:
+            raise MotifrepError("ground_truth was given but holds no motifs")
+        names = {m.id: f"{m.name} ({m.id})" if m.name else m.id for m in ground_truth}
+        sections.append({"label": "ground-truth motifs (JASPAR)", "motifs": list(ground_truth), "names": names})
+    if not sections:
+        raise MotifrepError("no motifs to draw: the figure has no panels")
+    return sections
+
+
+def _section_heading(section: dict) -> str:
+    labels = section.get("labels")
+    if labels is None:
+        return section["label"]
+    n_matched = sum(1 for m in section["motifs"] if labels.get(m.id))
+    return f"{section['label']}   ({n_matched}/{len(section['motifs'])} filters match a JASPAR motif)"
+
+
+def _cell_title(motif, section: dict) -> str:
+    if "names" in section:
+        return _short(section["names"][motif.id])
+    match = (section.get("labels") or {}).get(motif.id)
+    return _short(f"{motif.id}  {match}" if match else motif.id)
+
+
+def build_filter_logo_figure(panels, ground_truth=None, ncols: int = 6, title=None) -> Figure:
+    """The logo grid of :func:`filter_logo_figure`, unsaved. Logo axes have gid ``"logo"``."""
+    sections = _check_panels(panels, ground_truth, ncols)
+    rows = [-(-len(s["motifs"]) // ncols) for s in sections]
+    fig_w = _MARGIN_L + ncols * _CELL_W + _MARGIN_R
+    fig_h = (_TITLE_H if title else 0.1) + len(sections) * _SECTION_H + sum(rows) * _ROW_H + _MARGIN_B
+    fig = Figure(figsize=(fig_w, fig_h))
+    if title:
+        fig.text(0.5, 1 - 0.3 / fig_h, title, ha="center", va="center", fontsize=15, weight="bold")
+    top = _TITLE_H if title else 0.1  # inches from the top edge
+    for section, n_rows in zip(sections, rows):
+        fig.text(_MARGIN_L / fig_w, 1 - (top + 0.38) / fig_h, _section_heading(section),
+                 ha="left", va="center", fontsize=12, weight="bold")
+        width = max(m.width for m in section["motifs"])
+        for k, motif in enumerate(section["motifs"]):
+            row, col = divmod(k, ncols)
+            bottom = top + _SECTION_H + row * _ROW_H + (_ROW_H - _LOGO_H - 0.12)
+            ax = fig.add_axes([(_MARGIN_L + col * _CELL_W) / fig_w, 1 - (bottom + _LOGO_H) / fig_h,
+                               _AXES_W / fig_w, _LOGO_H / fig_h], gid="logo")
+            draw_logo(ax, motif.pwm, _cell_title(motif, section), width=width, yticklabels=col == 0)
+            if col == 0:
+                ax.set_ylabel("bits", fontsize=7, labelpad=1)
+        top += _SECTION_H + n_rows * _ROW_H
+    return fig
+
+
+def filter_logo_figure(panels, out_paths, ground_truth=None, ncols: int = 6, title=None) -> Figure:
+    """Draw first-layer filter logos per model (Fig 2) and write every path in ``out_paths``.
+
+    ``panels``: one dict per model, in drawing order, ``{"label": "CNN-25", "motifs":
+    [Motif, ...], "labels": {"filter3": "MA0083.3 SRF", ...}}``; ``labels`` (optional) maps a
+    filter id to its best significant JASPAR match, filters without one are absent. Each
+    model gets a titled section with ``ncols`` logos per row, each titled with the filter id
+    and its match; all logos of a section share the x range of its widest filter (logos
+    left-aligned) so clipped filters of different widths compare. ``ground_truth`` (list of
+    Motif) adds a last section of those logos titled by name. Output suffixes .png (150
+    dpi), .pdf, .svg. Returns the (saved, pyplot-free) Figure; dropping it frees it.
+    """
+    _output_paths(out_paths)  # fail on a bad suffix before the slow drawing
+    fig = build_filter_logo_figure(panels, ground_truth, ncols, title)
+    save_figure(fig, out_paths)
+    return fig
+
+
+def layer_comparison_figure(layer1, layer2, out_paths, labels1=None, labels2=None, ncols: int = 6,
+                            title=None) -> Figure:
+    """CNN-1 layer-1 vs layer-2 filter logos (S1 Fig): :func:`filter_logo_figure` with two sections.
+
+    ``layer1``/``layer2`` are lists of Motif; ``labels1``/``labels2`` optional match labels as
+    in :func:`filter_logo_figure`.
+    """
+    panels = []
+    for name, motifs, labels in (("layer 1", layer1, labels1), ("layer 2", layer2, labels2)):
+        panel = {"label": name, "motifs": motifs}
+        if labels is not None:
+            panel["labels"] = labels
+        panels.append(panel)
+    return filter_logo_figure(panels, out_paths, ncols=ncols, title=title)
+
+
+# ----------------------------------------------------------------------------- bars
+
+_BAR_COLUMNS = ("model", "match_any_mean", "match_any_std", "match_ground_truth_mean", "match_ground_truth_std")
+_BAR_SERIES = (("match_any", "any JASPAR motif", "#7f7f7f"), ("match_ground_truth", "ground-truth motif", "#1f77b4"))
+
+
+def match_fraction_barplot(table: pd.DataFrame, out_paths, x: str = "pool", title=None) -> Figure:
+    """Grouped bars of the fraction of filters matching any JASPAR motif vs a ground-truth one.
+
+    ``table`` has one row per model with columns model, ``x`` (default pool, the first-layer
+    pool size), match_any_mean/_std and match_ground_truth_mean/_std. Models are ordered by
+    ``x`` and ticked "model (x value)"; error bars are the std (missing std drawn as 0); y 0-1.
+    Writes every path in ``out_paths`` and returns the Figure.
+    """
+    paths = _output_paths(out_paths)
+    missing = [c for c in (*_BAR_COLUMNS, x) if c not in table.columns]
+    if missing:
+        raise MotifrepError(f"match-fraction table lacks column(s) {', '.join(missing)}")
+    if table.empty:
+        raise MotifrepError("match-fraction table is empty: nothing to plot")
+    table = table.sort_values([x, "model"], kind="stable").reset_index(drop=True)
+    pos = np.arange(len(table))
+    fig = Figure(figsize=(max(4.5, 0.9 * len(table) + 2.5), 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    for k, (col, name, colour) in enumerate(_BAR_SERIES):
+        ax.bar(pos + (k - 0.5) * 0.38, table[f"{col}_mean"], 0.38, yerr=table[f"{col}_std"].fillna(0),
+               capsize=3, color=colour, label=name, error_kw={"elinewidth": 1})
+    ax.set_xticks(pos, [f"{m}\n({x} {v:g})" if isinstance(v, (int, float, np.number)) else f"{m}\n({x} {v})"
+                        for m, v in zip(table["model"], table[x])], fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("fraction of first-layer filters")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    save_figure(fig, paths)
+    return fig

@@ -1,0 +1,131 @@
+"""Figures from the authors' clipped filters and tomtom hits (Koo & Eddy 2019 fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from motifrep.errors import MotifrepError
+from motifrep.meme import Motif, read_meme
+from motifrep.plots import (
+    filter_logo_figure,
+    info_logo_frame,
+    layer_comparison_figure,
+    match_fraction_barplot,
+)
+
+FIXTURES = Path("/work/shared/fixtures/koo2019")
+SYNTHETIC = FIXTURES / "synthetic"
+JASPAR = FIXTURES / "JASPAR_CORE_2016_vertebrates.meme"
+TF_TABLE = Path(__file__).resolve().parents[1] / "resources" / "tfs.tsv"
+MODELS = (("CNN-2", "cnn_2"), ("CNN-4", "cnn_4"), ("CNN-25", "cnn_25"))
+
+needs_fixtures = pytest.mark.skipif(not (SYNTHETIC.is_dir() and JASPAR.is_file() and TF_TABLE.is_file()),
+                                    reason="Koo & Eddy 2019 fixtures not available")
+
+
+def _best_labels(tomtom: Path, jaspar_names: dict[str, str]) -> dict[str, str]:
+    """Filter id -> 'JASPARID name' of its lowest-E-value tomtom hit."""
+    hits = pd.read_csv(tomtom, sep="\t", dtype={"#Query ID": str, "Target ID": str})
+    hits = hits.dropna(subset=["E-value"])
+    best = hits.sort_values("E-value").drop_duplicates("#Query ID")
+    return {q: f"{t} {jaspar_names[t]}".strip() for q, t in zip(best["#Query ID"], best["Target ID"])}
+
+
+@pytest.fixture(scope="module")
+def fig2_inputs():
+    jaspar = {m.id: m for m in read_meme(JASPAR)}
+    names = {k: m.name for k, m in jaspar.items()}
+    panels = [
+        {"label": label, "motifs": read_meme(SYNTHETIC / f"{stem}_clip.meme"),
+         "labels": _best_labels(SYNTHETIC / f"{stem}_tomtom.tsv", names)}
+        for label, stem in MODELS
+    ]
+    tfs = pd.read_csv(TF_TABLE, sep="\t", comment="#", dtype=str)
+    ground_truth = [jaspar[i] for i in tfs["jaspar_id"]]
+    return panels, ground_truth
+
+
+@needs_fixtures
+def test_fig2_from_authors_filters(fig2_inputs, tmp_path):
+    panels, ground_truth = fig2_inputs
+    assert [len(p["motifs"]) for p in panels] == [30, 30, 30]
+    assert panels[2]["labels"]["filter0"] == "MA0083.3 SRF"
+    assert len(ground_truth) == 12
+    png, pdf = tmp_path / "fig" / "fig2.png", tmp_path / "fig" / "fig2.pdf"
+
+    fig = filter_logo_figure(panels, [png, pdf], ground_truth=ground_truth, title="Fig 2")
+
+    for path in (png, pdf):
+        assert path.is_file() and path.stat().st_size > 10_000
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert sorted(p.name for p in png.parent.iterdir()) == ["fig2.pdf", "fig2.png"]  # no temp files left
+    height, width = mpimg.imread(png).shape[:2]
+    assert 1500 < width < 3000 and 2500 < height < 5000 and height > width
+    logos = [ax for ax in fig.axes if ax.get_gid() == "logo"]
+    assert len(logos) == 90 + 12
+    assert all(ax.get_ylim() == (0, 2) for ax in logos)
+    titles = [ax.get_title(loc="left") for ax in logos]
+    assert titles[60] == "filter0  MA0083.3 SRF"  # CNN-25 filter0
+    assert titles[-1].startswith("YY1")
+    assert plt.get_fignums() == []  # nothing left registered with pyplot
+
+
+def test_info_logo_frame_heights():
+    pwm = np.array([[0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25], [0.5, 0, 0, 0.5]])
+    frame = info_logo_frame(pwm)
+    assert list(frame.columns) == ["A", "C", "G", "T"] and len(frame) == 3
+    assert frame.loc[0].tolist() == pytest.approx([0, 0, 2, 0])
+    assert frame.loc[1].tolist() == pytest.approx([0, 0, 0, 0])
+    assert frame.loc[2].tolist() == pytest.approx([0.5, 0, 0, 0.5])
+    assert info_logo_frame(Motif("m", pwm)).equals(frame)
+
+
+def test_barplot_writes_files(tmp_path):
+    table = pd.DataFrame({
+        "model": ["CNN-25", "CNN-2", "CNN-4"], "pool": [25, 2, 4],
+        "match_any_mean": [0.9, 0.6, 0.7], "match_any_std": [0.05, 0.1, float("nan")],
+        "match_ground_truth_mean": [0.5, 0.1, 0.2], "match_ground_truth_std": [0.1, 0.05, 0.05],
+    })
+    paths = [tmp_path / "fig3.png", tmp_path / "fig3.svg"]
+    fig = match_fraction_barplot(table, paths, title="match fraction")
+    assert all(p.is_file() and p.stat().st_size > 1000 for p in paths)
+    assert paths[0].read_bytes()[:4] == b"\x89PNG"
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["CNN-2\n(pool 2)", "CNN-4\n(pool 4)", "CNN-25\n(pool 25)"]
+    assert ax.get_ylim() == (0, 1)
+    with pytest.raises(MotifrepError, match="match_any_std"):
+        match_fraction_barplot(table.drop(columns="match_any_std"), tmp_path / "x.png")
+
+
+def test_layer_comparison(tmp_path):
+    rng = np.random.default_rng(0)
+    layer1 = [Motif(f"filter{i}", rng.dirichlet(np.full(4, 0.3), 8)) for i in range(4)]
+    layer2 = [Motif(f"filter{i}", rng.dirichlet(np.full(4, 0.3), 12)) for i in range(3)]
+    fig = layer_comparison_figure(layer1, layer2, tmp_path / "s1.png", labels1={"filter1": "MA0083.3 SRF"})
+    assert (tmp_path / "s1.png").is_file()
+    assert fig.texts[0].get_text().startswith("layer 1") and fig.texts[1].get_text() == "layer 2"
+    logos = [ax for ax in fig.axes if ax.get_gid() == "logo"]
+    assert len(logos) == 7
+    assert logos[0].get_xlim() == (-0.5, 7.5) and logos[4].get_xlim() == (-0.5, 11.5)
+
+
+def test_errors(tmp_path):
+    motif = Motif("m", np.full((5, 4), 0.25))
+    with pytest.raises(MotifrepError, match="no motifs"):
+        filter_logo_figure([{"label": "CNN-2", "motifs": []}], tmp_path / "a.png")
+    with pytest.raises(MotifrepError, match="no motifs"):
+        filter_logo_figure([{"label": "CNN-2", "motifs": [motif]}], tmp_path / "a.png", ground_truth=[])
+    with pytest.raises(MotifrepError, match="no panels"):
+        filter_logo_figure([], tmp_path / "a.png")
+    with pytest.raises(MotifrepError, match="unknown figure format"):
+        filter_logo_figure([{"label": "CNN-2", "motifs": [motif]}], [tmp_path / "a.png", tmp_path / "a.jpeg2"])
+    with pytest.raises(MotifrepError):
+        info_logo_frame(np.zeros((3, 5)))
+    assert not any(tmp_path.iterdir())  # nothing written when the call fails
