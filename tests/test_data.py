@@ -2,7 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from motifrep.data import Dataset, batch_stream
+from motifrep.data import Dataset, batch_stream, is_streamed
 from motifrep.errors import FormatError
 
 
@@ -60,15 +60,25 @@ def test_split_index_out_of_range(tmp_path):
 @pytest.mark.parametrize("limit_gb", [4.0, 1e-9])  # in memory, and streamed from HDF5
 def test_batches_cover_split_once_per_epoch(tmp_path, limit_gb):
     path = make(tmp_path / "ok.h5", n=20)
-    with h5py.File(path, "a") as f:
-        Y = f["Y"][()]
     stream = batch_stream(path, "train", 4, seed=1, in_memory_max_gb=limit_gb)
-    assert stream.in_memory == (limit_gb > 1)
+    assert is_streamed(path, "train", limit_gb) == (limit_gb < 1)
     with Dataset(path) as ds:
         X_all, _ = ds.load("train")
-    seen = np.concatenate([stream[i][0] for i in range(len(stream))])
-    assert seen.dtype == np.float32 and len(seen) == 14 and len(stream) == 4
-    # every training row exactly once, in some order
     key = lambda a: sorted(map(bytes, a.astype(np.uint8).reshape(len(a), -1)))  # noqa: E731
-    assert key(seen) == key(X_all)
-    assert Y.shape == (20, 3)
+    epochs = []
+    for _ in range(2):
+        batches = [(x.numpy(), y.numpy()) for x, y in stream]
+        assert len(batches) == 4 and all(x.dtype == np.float32 for x, _ in batches)
+        seen = np.concatenate([x for x, _ in batches])
+        assert key(seen) == key(X_all)  # every training row exactly once per epoch
+        epochs.append(seen)
+    assert not np.array_equal(epochs[0], epochs[1])  # reshuffled between epochs
+
+
+def test_evaluation_stream_keeps_order(tmp_path):
+    path = make(tmp_path / "ok.h5", n=20)
+    with Dataset(path) as ds:
+        X_all, _ = ds.load("test")
+    for limit in (4.0, 1e-9):
+        seen = np.concatenate([x.numpy() for x, _ in batch_stream(path, "test", 3, seed=None, in_memory_max_gb=limit)])
+        np.testing.assert_array_equal(seen, X_all)

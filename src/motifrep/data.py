@@ -166,40 +166,45 @@ def nbytes_limit(gigabytes: float) -> int:
 
 
 def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_max_gb: float = 4.0):
-    """A ``keras.utils.PyDataset`` over one split, yielding float32 batches.
+    """A ``tf.data.Dataset`` of (float32 X, float32 Y) batches over one split.
 
-    Splits up to ``in_memory_max_gb`` (as uint8) are read once and fully reshuffled each
-    epoch; larger ones are streamed from the HDF5 file in contiguous batches whose order is
-    reshuffled each epoch (``seed=None``: no shuffling, for evaluation).
+    Splits up to ``in_memory_max_gb`` (as uint8) are read once, kept as uint8 and fully
+    reshuffled each epoch; larger ones are streamed from the HDF5 file in contiguous
+    batches whose order is reshuffled each epoch. ``seed=None``: no shuffling (evaluation).
+    One-hot data is cast to float32 per batch, inside the pipeline.
     """
-    import keras
+    import tensorflow as tf
 
-    class _Batches(keras.utils.PyDataset):
-        def __init__(self):
-            super().__init__(workers=1, use_multiprocessing=False)
-            self.ds = Dataset(path)
-            self.idx = self.ds.indices(split)
-            self.rng = None if seed is None else np.random.default_rng(seed)
-            self.in_memory = self.ds.split_nbytes(split) <= nbytes_limit(in_memory_max_gb)
-            if self.in_memory:
-                self.X, self.Y = self.ds.load(split)
-                self.ds.close()
-            self.order = np.arange(len(self.idx)) if self.in_memory else np.arange(len(self))
-            self.on_epoch_end()
+    with Dataset(path) as ds:
+        idx = ds.indices(split)
+        in_memory = ds.split_nbytes(split) <= nbytes_limit(in_memory_max_gb)
+        length, n_tasks = ds.length, ds.n_tasks
+        if in_memory:
+            X, Y = ds.load(split)
+    cast = lambda x, y: (tf.cast(x, tf.float32), y)  # noqa: E731
+    if in_memory:
+        data = tf.data.Dataset.from_tensor_slices((X, Y))
+        if seed is not None:
+            data = data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
+        return data.batch(batch_size).map(cast, num_parallel_calls=1).prefetch(2)
 
-        def __len__(self):
-            return int(np.ceil(len(self.idx) / batch_size))
+    n_batches = int(np.ceil(len(idx) / batch_size))
+    rng = None if seed is None else np.random.default_rng(seed)
 
-        def on_epoch_end(self):
-            if self.rng is not None:
-                self.rng.shuffle(self.order)
+    def batches():
+        order = np.arange(n_batches)
+        if rng is not None:
+            rng.shuffle(order)  # a new order every epoch (the generator is re-entered)
+        with Dataset(path) as ds:
+            for b in order:
+                rows = idx[b * batch_size : (b + 1) * batch_size]
+                yield ds._rows("X", rows), ds._rows("Y", rows).astype(np.float32)
 
-        def __getitem__(self, i):
-            if self.in_memory:
-                rows = self.order[i * batch_size : (i + 1) * batch_size]
-                return self.X[rows].astype(np.float32), self.Y[rows]
-            b = self.order[i]
-            rows = self.idx[b * batch_size : (b + 1) * batch_size]
-            return self.ds._rows("X", rows).astype(np.float32), self.ds._rows("Y", rows).astype(np.float32)
+    spec = (tf.TensorSpec((None, length, 4), tf.uint8), tf.TensorSpec((None, n_tasks), tf.float32))
+    return tf.data.Dataset.from_generator(batches, output_signature=spec).map(cast).prefetch(2)
 
-    return _Batches()
+
+def is_streamed(path, split: str, in_memory_max_gb: float) -> bool:
+    """Whether :func:`batch_stream` streams this split from disk instead of loading it."""
+    with Dataset(path) as ds:
+        return ds.split_nbytes(split) > nbytes_limit(in_memory_max_gb)
