@@ -16,7 +16,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/jaspar.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/filters.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -15,7 +15,6 @@ from motifrep.meme import Motif, read_meme
 from motifrep.plots import (
     filter_logo_figure,
     info_logo_frame,
-    layer_comparison_figure,
     match_fraction_barplot,
 )
 
@@ -104,11 +103,13 @@ def test_barplot_writes_files(tmp_path):
         match_fraction_barplot(table.drop(columns="match_any_std"), tmp_path / "x.png")
 
 
-def test_layer_comparison(tmp_path):
+def test_two_layer_sections(tmp_path):  # S1 Fig: CNN-1 layer 1 vs layer 2, as the workflow builds it
     rng = np.random.default_rng(0)
     layer1 = [Motif(f"filter{i}", rng.dirichlet(np.full(4, 0.3), 8)) for i in range(4)]
     layer2 = [Motif(f"filter{i}", rng.dirichlet(np.full(4, 0.3), 12)) for i in range(3)]
-    fig = layer_comparison_figure(layer1, layer2, tmp_path / "s1.png", labels1={"filter1": "MA0083.3 SRF"})
+    panels = [{"label": "layer 1", "motifs": layer1, "labels": {"filter1": "MA0083.3 SRF"}},
+              {"label": "layer 2", "motifs": layer2}]
+    fig = filter_logo_figure(panels, tmp_path / "s1.png")
     assert (tmp_path / "s1.png").is_file()
     assert fig.texts[0].get_text().startswith("layer 1") and fig.texts[1].get_text() == "layer 2"
     logos = [ax for ax in fig.axes if ax.get_gid() == "logo"]

@@ -1,6 +1,8 @@
 """End-to-end: run the Snakemake workflow on a tiny config in a temporary directory."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +13,14 @@ import pandas as pd
 import pytest
 
 from motifrep.data import Dataset
+from motifrep.meme import read_meme
+from motifrep.tomtom import read_tomtom_tsv
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-TINY = """\
+TINY = f"""\
 simulation:
   n_sequences: 500
 models: [CNN-25, CNN9-25]
@@ -24,6 +28,13 @@ training:
   trials: 2
   epochs: 2
   patience: 1
+tomtom:
+  numba_cache: {REPO / ".numba_cache"}
+figures:
+  mini:
+    panels: [{{model: CNN-25}}, {{model: CNN9-25}}]
+match_plot:
+  models: [CNN-25, CNN9-25]
 """
 
 
@@ -59,6 +70,38 @@ def test_outputs(run):
     assert (run / "results/jaspar/motifs.meme").read_text().count("MOTIF") == 519
 
 
+def test_filters_tomtom_table1_figures(run):
+    for model in ("CNN-25", "CNN9-25"):
+        for trial in (0, 1):
+            base = run / f"results/synthetic/models/{model}/trial_{trial}"
+            clipped = read_meme(base / "filters/layer1.meme")
+            full = read_meme(base / "filters/layer1_unclipped.meme")
+            assert len(clipped) == len(full) == 30
+            assert all(f.width == (19 if model == "CNN-25" else 9) for f in full)
+            assert all(c.width <= f.width for c, f in zip(clipped, full))
+            hits = read_tomtom_tsv(base / "tomtom/layer1.tsv")
+            assert (hits["E-value"] <= 0.1).all()
+    matches = pd.read_csv(run / "results/tables/match_statistics.tsv", sep="\t")
+    assert len(matches) == 4 and (matches.n_filters == 30).all() and (matches.layer == 1).all()
+    assert matches.match_ground_truth.le(matches.match_any).all()
+    table1 = pd.read_csv(run / "results/tables/table1.tsv", sep="\t")
+    assert list(table1.model) == ["CNN-25", "CNN9-25"]
+    assert table1.loc[0, "match_ground_truth_published"] == "0.980 ± 0.027"
+    assert table1.loc[0, "match_ground_truth_diff"] == pytest.approx(table1.loc[0, "match_ground_truth_mean"] - 0.980)
+    md = (run / "results/tables/table1.md").read_text()
+    assert md.startswith("| model | layer |") and "CNN9-25" in md
+    for name in ("mini", "match_vs_pool"):
+        assert (run / f"results/figures/{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (run / f"results/figures/{name}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_report(run):
+    result = snakemake(run, "--report", "results/report.html")
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = (run / "results/report.html").read_text(errors="replace")
+    assert "table1.tsv" in html and "mini.png" in html
+
+
 def test_one_log_line_per_epoch(run):
     for log in (run / "logs/train").rglob("*.log"):
         history = pd.read_csv(run / "results/synthetic/models" / log.parent.name / log.stem / "history.tsv", sep="\t")
@@ -83,6 +126,10 @@ def test_single_target_builds_only_what_it_needs(tmp_path):
     dry = snakemake(tmp_path, "results/synthetic/models/CNN-25/trial_0/metrics.json", "-n", "--quiet", "rules")
     names = [line.split()[0] for line in dry.stdout.splitlines() if line.strip()]
     assert "train" in names and "classification_table" not in names and "versions" not in names
+    dry = snakemake(tmp_path, "results/figures/mini.pdf", "-n", "--quiet", "rules")
+    names = [line.split()[0] for line in dry.stdout.splitlines() if line.strip()]
+    assert {"train", "filter_pwms", "tomtom", "logo_figure"} <= set(names)
+    assert not {"classification_table", "table1", "match_statistics", "versions"} & set(names)
 
 
 @pytest.mark.parametrize(
@@ -113,6 +160,24 @@ def test_unknown_jaspar_id_fails_cleanly(tmp_path):
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results/synthetic/data.h5").exists()
     assert not list((tmp_path / "results/synthetic").glob(".*"))
+
+
+def test_missing_tomtom_binary_fails_cleanly(tmp_path, koo2019):
+    (tmp_path / "meme.yaml").write_text("tomtom:\n  engine: meme\n")
+    base = tmp_path / "results/synthetic/models/CNN-25/trial_0"
+    (base / "filters").mkdir(parents=True)
+    (tmp_path / "results/jaspar").mkdir(parents=True)
+    shutil.copy(koo2019 / "JASPAR_CORE_2016_vertebrates.meme", tmp_path / "results/jaspar/motifs.meme")
+    shutil.copy(koo2019 / "synthetic/cnn_25_clip.meme", base / "filters/layer1.meme")
+    target = "results/synthetic/models/CNN-25/trial_0/tomtom/layer1.tsv"
+    env_path = ":".join(p for p in os.environ["PATH"].split(":") if not Path(p, "tomtom").exists())
+    cmd = [SNAKEMAKE, target, "--allowed-rules", "tomtom", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
+           "--cores", "1", "--configfile", str(REPO / "config/config.yaml"), str(tmp_path / "meme.yaml")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=dict(os.environ, PATH=env_path))
+    assert result.returncode != 0
+    assert "tomtom engine 'meme': the 'tomtom' binary is not on PATH" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / target).exists()
 
 
 def test_wrong_hdf5_shapes_fail_cleanly(tmp_path):

@@ -46,11 +46,20 @@ def validate(config: dict, schema_path) -> dict:
 
 
 def check_models(config: dict, zoo_path) -> dict:
-    """Load the zoo plus config ``architectures`` and check every name in ``models``."""
+    """Load the zoo plus config ``architectures``; check every model name config uses."""
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
-    for name in config["models"]:
+    uses = [("models", name) for name in config["models"]]
+    uses += [(f"figures.{fig}", p["model"]) for fig, spec in (config.get("figures") or {}).items() for p in spec["panels"]]
+    uses += [("match_plot.models", name) for name in (config.get("match_plot") or {}).get("models", [])]
+    uses += [("filters.deep_layers", name) for name in (config.get("filters") or {}).get("deep_layers", {})]
+    for where, name in uses:
         try:
             resolve(zoo, name)
         except ConfigError as exc:
-            raise ConfigError(f"config models: {exc}") from None
+            raise ConfigError(f"config {where}: {exc}") from None
+    n_conv = {name: sum("conv" in block for block in blocks) for name, blocks in zoo.items()}
+    for name, layers in (config.get("filters") or {}).get("deep_layers", {}).items():
+        for layer in layers:
+            if layer > n_conv[name]:
+                raise ConfigError(f"config filters.deep_layers: {name} has {n_conv[name]} conv layers, not {layer}")
     return zoo

@@ -197,22 +197,6 @@ def filter_logo_figure(panels, out_paths, ground_truth=None, ncols: int = 6, tit
     return fig
 
 
-def layer_comparison_figure(layer1, layer2, out_paths, labels1=None, labels2=None, ncols: int = 6,
-                            title=None) -> Figure:
-    """CNN-1 layer-1 vs layer-2 filter logos (S1 Fig): :func:`filter_logo_figure` with two sections.
-
-    ``layer1``/``layer2`` are lists of Motif; ``labels1``/``labels2`` optional match labels as
-    in :func:`filter_logo_figure`.
-    """
-    panels = []
-    for name, motifs, labels in (("layer 1", layer1, labels1), ("layer 2", layer2, labels2)):
-        panel = {"label": name, "motifs": motifs}
-        if labels is not None:
-            panel["labels"] = labels
-        panels.append(panel)
-    return filter_logo_figure(panels, out_paths, ncols=ncols, title=title)
-
-
 # ----------------------------------------------------------------------------- bars
 
 _BAR_COLUMNS = ("model", "match_any_mean", "match_any_std", "match_ground_truth_mean", "match_ground_truth_std")

@@ -14,8 +14,8 @@ import sys
 import pandas as pd
 
 from . import jaspar
-from .data import write_simulated
-from .errors import ConfigError, MotifrepError
+from .data import Dataset, write_simulated
+from .errors import ConfigError, FormatError, MotifrepError
 from .io import write_tsv
 from .matching import load_tf_table
 from .meme import read_meme
@@ -79,3 +79,118 @@ def aggregate_classification(metrics_files, out_table, out_summary, order) -> No
 def write_versions(out) -> None:
     versions = library_versions()
     write_tsv(out, pd.DataFrame({"package": list(versions), "version": list(versions.values())}))
+
+
+# --------------------------------------------------------------------------- P1 analysis
+
+
+def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
+                    ic_threshold, flank, batch_size, threads) -> None:
+    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set."""
+    from .filters import activation_pwms, filters_to_motifs
+    from .meme import write_meme
+    from .train import configure_tensorflow
+
+    configure_tensorflow(threads, seed=0)
+    import keras
+
+    try:
+        model = keras.models.load_model(model_path)
+    except (OSError, ValueError) as exc:
+        raise FormatError(f"{model_path}: cannot load the Keras model ({str(exc).splitlines()[0]})") from None
+    with Dataset(data_path) as ds:
+        X, _ = ds.load("test")
+    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=threshold, weighting=weighting,
+                                    window_edges=window_edges, batch_size=batch_size)
+    write_meme(out_full, filters_to_motifs(ppms, clip=False, n_sites=n_sites))
+    write_meme(out_clipped, filters_to_motifs(ppms, clip=True, ic_threshold=ic_threshold, flank=flank,
+                                              n_sites=n_sites))
+    log.info("layer %d: %d filters, %d without any site above %.2f x max; %d test sequences", layer, len(ppms),
+             int((n_sites == 0).sum()), threshold, len(X))
+
+
+def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudocount, numba_cache, threads) -> None:
+    """SPEC 3.2: Tomtom of the filters against JASPAR; hits with E <= thresh."""
+    from .tomtom import run_tomtom, write_tomtom_tsv
+
+    hits = run_tomtom(read_meme(filters_meme), read_meme(jaspar_meme), engine=engine, thresh=thresh,
+                      pseudocount=pseudocount, numba_cache_dir=numba_cache, threads=threads)
+    write_tomtom_tsv(out_tsv, hits)
+    log.info("%s: %d hits (E <= %g) for %d filters", engine, len(hits), thresh, hits["Query_ID"].nunique())
+
+
+def match_table(runs, tf_table, out_table, out_summary, order) -> None:
+    """SPEC 3.3: per (model, trial, layer) the fractions of filters matching any / ground-truth motifs.
+
+    ``runs``: dicts with model, trial, layer, filters (MEME path), tomtom (TSV path).
+    """
+    from .matching import match_statistics
+    from .tomtom import read_tomtom_tsv
+
+    tfs = load_tf_table(tf_table)
+    rows = []
+    for run in runs:
+        stats = match_statistics(read_tomtom_tsv(run["tomtom"]), len(read_meme(run["filters"])), tfs)
+        rows.append({"model": run["model"], "trial": int(run["trial"]), "layer": int(run["layer"]), **stats})
+    table = pd.DataFrame(rows)
+    write_tsv(out_table, table)
+    write_tsv(out_summary, summarise(table, ("match_any", "match_ground_truth"), order=order, by=("model", "layer")))
+    log.info("match statistics of %d (model, trial, layer) runs", len(table))
+
+
+def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order) -> None:
+    """Table 1: ours beside the published values, with differences."""
+    from .io import write_text
+    from .tables import load_published, table1, table1_markdown
+
+    table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
+                   load_published(published_tsv), order=order)
+    write_tsv(out_tsv, table)
+    write_text(out_md, table1_markdown(table))
+    flagged = table[table.differs != ""]
+    for row in flagged.itertuples():
+        log.info("differs from the paper: %s layer %d: %s", row.model, row.layer, row.differs)
+
+
+def _motif_names(jaspar_meme) -> tuple[dict, dict]:
+    motifs = read_meme(jaspar_meme)
+    return {m.id: m for m in motifs}, {m.id: m.name for m in motifs}
+
+
+def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, title=None) -> None:
+    """Filter logos per panel, each labelled with its best significant JASPAR match.
+
+    ``panels``: dicts with label, filters (MEME), tomtom (TSV); ``ground_truth``: add the
+    TF table's JASPAR motifs as a last row.
+    """
+    from .matching import filter_best_matches
+    from .meme import Motif
+    from .plots import filter_logo_figure
+    from .tomtom import read_tomtom_tsv
+
+    by_id, names = _motif_names(jaspar_meme)
+    sections = []
+    for panel in panels:
+        best = filter_best_matches(read_tomtom_tsv(panel["tomtom"]))
+        labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+        sections.append({"label": panel["label"], "motifs": read_meme(panel["filters"]), "labels": labels})
+    truth = None
+    if ground_truth:
+        truth = []
+        for row in load_tf_table(tf_table).itertuples():
+            if row.jaspar_id not in by_id:
+                raise ConfigError(f"{tf_table}: JASPAR ID {row.jaspar_id!r} ({row.tf}) is not in {jaspar_meme}")
+            truth.append(Motif(row.jaspar_id, by_id[row.jaspar_id].pwm, name=row.tf))
+    filter_logo_figure(sections, out_paths, ground_truth=truth, title=title)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> None:
+    """Bar plot of the first-layer match fractions against the first-layer pool size."""
+    from .plots import match_fraction_barplot
+
+    summary = pd.read_csv(matches_summary_tsv, sep="\t")
+    summary = summary[(summary.layer == 1) & summary.model.isin(list(pools))].copy()
+    summary["pool"] = summary.model.map(pools)
+    match_fraction_barplot(summary, out_paths, x="pool", title=title)
+    log.info("wrote %s for %d models", ", ".join(map(str, out_paths)), len(summary))

@@ -23,13 +23,13 @@ def classification_table(metrics_files) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None) -> pd.DataFrame:
-    """Mean and sample standard deviation over trials for each model.
+def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None, by=("model",)) -> pd.DataFrame:
+    """Mean and sample standard deviation over trials for each model (or each ``by`` group).
 
     ``order``: model names in the order rows should appear (default: first appearance).
     With a single trial the std is NaN (written as empty).
     """
-    grouped = table.groupby("model", sort=False)
+    grouped = table.groupby(list(by), sort=False)
     out = grouped.size().rename("n_trials").to_frame()
     for col in columns:
         out[f"{col}_mean"] = grouped[col].mean()
@@ -37,5 +37,103 @@ def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None) -> pd.
     out = out.reset_index()
     if order is not None:
         rank = {name: i for i, name in enumerate(order)}
-        out = out.sort_values("model", key=lambda s: s.map(rank)).reset_index(drop=True)
+        keys = [c for c in by if c != "model"]
+        out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", *keys], kind="stable")
+        out = out.drop(columns="_rank").reset_index(drop=True)
     return out
+
+
+METRICS = ("auroc", "aupr", "match_any", "match_ground_truth")
+FLAG_DIFFERENCE = 0.05  # |ours - published| above this is called a difference in Table 1
+
+
+def load_published(path) -> pd.DataFrame:
+    """Published values (``resources/published_p1.tsv``): model, layer, metric, relation, value, std, source."""
+    try:
+        table = pd.read_csv(path, sep="\t", comment="#", dtype={"model": str, "source": str})
+    except FileNotFoundError:
+        raise FormatError(f"{path}: published-values table not found") from None
+    needed = {"model", "layer", "metric", "relation", "value", "std"}
+    if not needed <= set(table.columns):
+        raise FormatError(f"{path}: needs columns {sorted(needed)}")
+    bad = set(table.relation) - {"=", "<=", ">="}
+    if bad:
+        raise FormatError(f"{path}: unknown relation(s) {sorted(bad)} (use =, <=, >=)")
+    return table
+
+
+def _format(mean, std) -> str:
+    if pd.isna(mean):
+        return ""
+    return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
+
+
+def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Table 1: per (model, layer) ours (mean, std over trials) beside the published value.
+
+    ``classification``: model, trial, auroc, aupr; ``matches``: model, trial, layer,
+    match_any, match_ground_truth. For each metric the columns are ``{m}_mean``,
+    ``{m}_std``, ``{m}_published`` (text: "0.980 ± 0.027" or "<= 0.453"), ``{m}_diff``
+    (ours minus the published value) and, for a published bound, ``{m}_bound_met``.
+    ``differs`` lists the metrics where ours is off by more than ``FLAG_DIFFERENCE`` or
+    outside a published bound.
+    """
+    cls = summarise(classification, ("auroc", "aupr"))
+    out = summarise(matches, ("match_any", "match_ground_truth"), by=("model", "layer"))
+    out = out.merge(cls.drop(columns="n_trials"), on="model", how="left")
+    pub = published.set_index(["model", "layer", "metric"])
+    differs = [[] for _ in range(len(out))]
+    for metric in METRICS:
+        text, diff, met = [], [], []
+        for i, row in enumerate(out.itertuples(index=False)):
+            key = (row.model, row.layer if metric.startswith("match") else 1, metric)
+            ours = getattr(row, f"{metric}_mean")
+            if key not in pub.index:
+                text.append(""), diff.append(float("nan")), met.append(None)
+                continue
+            p = pub.loc[key]
+            p = p.iloc[0] if isinstance(p, pd.DataFrame) else p
+            text.append(_format(p.value, p["std"]) if p.relation == "=" else f"{p.relation} {p.value:.3f}")
+            d = ours - p.value
+            diff.append(d)
+            if p.relation == "=":
+                met.append(None)
+                if abs(d) > FLAG_DIFFERENCE:
+                    differs[i].append(f"{metric} {d:+.3f}")
+            else:
+                ok = bool(ours <= p.value) if p.relation == "<=" else bool(ours >= p.value)
+                met.append(ok)
+                if not ok:
+                    differs[i].append(f"{metric} outside bound {p.relation} {p.value:.3f}")
+        out[f"{metric}_published"] = text
+        out[f"{metric}_diff"] = diff
+        if any(v is not None for v in met):
+            out[f"{metric}_bound_met"] = met
+    out["differs"] = ["; ".join(d) for d in differs]
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", "layer"], kind="stable")
+    columns = ["model", "layer", "n_trials"]
+    for metric in METRICS:
+        columns += [c for c in (f"{metric}_mean", f"{metric}_std", f"{metric}_published", f"{metric}_diff",
+                                f"{metric}_bound_met") if c in out.columns]
+    return out[columns + ["differs"]].reset_index(drop=True)
+
+
+def table1_markdown(table: pd.DataFrame) -> str:
+    """Table 1 as Markdown: ours (mean ± std) beside the published value, and differences."""
+    names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR", "match_ground_truth": "match ground truth"}
+    header = ["model", "layer", "trials"]
+    for metric in METRICS:
+        header += [names[metric], "published", "Δ"]
+    header.append("differs from paper (|Δ| > %.2f or outside bound)" % FLAG_DIFFERENCE)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.to_dict("records"):
+        cells = [row["model"], str(row["layer"]), str(row["n_trials"])]
+        for metric in METRICS:
+            diff = row[f"{metric}_diff"]
+            cells += [_format(row[f"{metric}_mean"], row[f"{metric}_std"]), row[f"{metric}_published"],
+                      "" if pd.isna(diff) else f"{diff:+.3f}"]
+        cells.append(row["differs"])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,58 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from motifrep.errors import FormatError
+from motifrep.tables import load_published, summarise, table1, table1_markdown
+from conftest import REPO
+
+
+@pytest.fixture
+def published():
+    return load_published(REPO / "resources" / "published_p1.tsv")
+
+
+def test_published_table_holds_spec_values(published):
+    pub = published.set_index(["model", "layer", "metric"])
+    assert pub.loc[("CNN-25", 1, "match_ground_truth"), "value"] == 0.980
+    assert pub.loc[("CNN-1", 2, "match_ground_truth"), "value"] == 0.847
+    assert pub.loc[("CNN3-50", 1, "auroc"), "value"] == 0.652
+    assert pub.loc[("CNN-2", 1, "match_any"), "relation"] == "<="
+    assert not pub.index.duplicated().any()
+
+
+def test_summarise_mean_std_and_order():
+    t = pd.DataFrame({"model": ["B", "A", "B", "A"], "trial": [0, 0, 1, 1], "auroc": [0.8, 0.6, 0.9, 0.7],
+                      "aupr": [0.1, 0.2, 0.3, 0.4]})
+    s = summarise(t, order=["A", "B"])
+    assert list(s.model) == ["A", "B"] and list(s.n_trials) == [2, 2]
+    np.testing.assert_allclose(s.auroc_mean, [0.65, 0.85])
+    np.testing.assert_allclose(s.auroc_std, [np.std([0.6, 0.7], ddof=1)] * 2)
+
+
+def test_table1_compares_with_published(published):
+    cls = pd.DataFrame({"model": ["CNN-25", "CNN-25", "CNN-2", "CNN-2"], "trial": [0, 1, 0, 1],
+                        "auroc": [0.95, 0.96, 0.97, 0.97], "aupr": [0.8, 0.9, 0.85, 0.87]})
+    matches = pd.DataFrame({"model": ["CNN-25", "CNN-25", "CNN-2", "CNN-2"], "trial": [0, 1, 0, 1],
+                            "layer": [1, 1, 1, 1], "match_any": [1.0, 0.9, 0.5, 0.6],
+                            "match_ground_truth": [0.9, 0.8, 0.1, 0.1]})
+    t = table1(cls, matches, published, order=["CNN-2", "CNN-25"]).set_index("model")
+    assert list(t.index) == ["CNN-2", "CNN-25"]
+    assert t.loc["CNN-25", "match_ground_truth_mean"] == pytest.approx(0.85)
+    assert t.loc["CNN-25", "match_ground_truth_diff"] == pytest.approx(0.85 - 0.980)
+    assert t.loc["CNN-25", "match_ground_truth_published"] == "0.980 ± 0.027"
+    assert "match_ground_truth -0.130" in t.loc["CNN-25", "differs"]
+    assert t.loc["CNN-25", "auroc_diff"] == pytest.approx(0.955 - 0.954)
+    assert "auroc" not in t.loc["CNN-25", "differs"]
+    # bounds: CNN-2 any-match 0.55 is above the published "at best 0.453"
+    assert t.loc["CNN-2", "match_any_published"] == "<= 0.453"
+    assert not t.loc["CNN-2", "match_any_bound_met"] and t.loc["CNN-2", "match_ground_truth_bound_met"]
+    assert "match_any outside bound <= 0.453" in t.loc["CNN-2", "differs"]
+    md = table1_markdown(t.reset_index())
+    assert md.count("\n") == 4 and "0.850 ± 0.071" in md
+
+
+def test_bad_published_file(tmp_path):
+    (tmp_path / "p.tsv").write_text("model\tlayer\tmetric\trelation\tvalue\tstd\nCNN-2\t1\tauroc\t~\t0.9\t\n")
+    with pytest.raises(FormatError, match="unknown relation"):
+        load_published(tmp_path / "p.tsv")

@@ -1,0 +1,20 @@
+"""Filter logo figure (Fig 2, Fig 3, S1 Fig)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
+
+from motifrep.steps import make_logo_figure, run_script  # noqa: E402
+
+run_script(
+    snakemake,
+    lambda sm: make_logo_figure(
+        sm.params.panels,
+        sm.input.jaspar,
+        sm.input.tf_table,
+        sm.params.ground_truth,
+        [sm.output.png, sm.output.pdf],
+        sm.params.title,
+    ),
+)
