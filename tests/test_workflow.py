@@ -169,15 +169,17 @@ def test_missing_tomtom_binary_fails_cleanly(tmp_path, koo2019):
     (tmp_path / "results/jaspar").mkdir(parents=True)
     shutil.copy(koo2019 / "JASPAR_CORE_2016_vertebrates.meme", tmp_path / "results/jaspar/motifs.meme")
     shutil.copy(koo2019 / "synthetic/cnn_25_clip.meme", base / "filters/layer1.meme")
-    target = "results/synthetic/models/CNN-25/trial_0/tomtom/layer1.tsv"
+    target = "results/tomtom_engine.tsv"
     env_path = ":".join(p for p in os.environ["PATH"].split(":") if not Path(p, "tomtom").exists())
-    cmd = [SNAKEMAKE, target, "--allowed-rules", "tomtom", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
+    cmd = [SNAKEMAKE, "results/synthetic/models/CNN-25/trial_0/tomtom/layer1.tsv", "--allowed-rules", "tomtom",
+           "tomtom_engine", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
            "--cores", "1", "--configfile", str(REPO / "config/config.yaml"), str(tmp_path / "meme.yaml")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=dict(os.environ, PATH=env_path))
     assert result.returncode != 0
     assert "tomtom engine 'meme': the 'tomtom' binary is not on PATH" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / target).exists()
+    assert not (base / "tomtom/layer1.tsv").exists()
 
 
 def test_wrong_hdf5_shapes_fail_cleanly(tmp_path):

@@ -1,7 +1,12 @@
 """Benchmark: simulation throughput and training throughput, printed as a table.
 
     python -m motifrep.benchmark                      # CNN-2 and CNN-25, 1 and 2 threads
-    python -m motifrep.benchmark --models CNN-25 --threads 1 --epochs 3
+    python -m motifrep.benchmark --models CNN-25 --threads 1 --epochs 3 --analysis
+
+The filter -> PWM stage (5,000 test sequences) and Tomtom (30 filters x 519 JASPAR 2016
+motifs, memelite) are timed on randomly initialised models, with an empty numba cache
+(cold: includes the one-off compilation), a filled one in a new process (warm), and a
+second call in the same process.
 
 Training runs the workflow's own code path (HDF5 set -> batch stream -> Keras fit) on the
 full-size P1 synthetic set; seconds per epoch are the median of epochs 2.. (epoch 1
@@ -83,17 +88,68 @@ def bench_training(data: Path, model: str, threads: int, epochs: int, batch_size
             "seconds": float(per_epoch), "per_second": float(per_second), "first_epoch": float(first)}
 
 
+def bench_analysis_child(data: str, model_name: str, cache_dir: str) -> None:
+    """Filter -> PWM and Tomtom timings for one model (random weights: timing only)."""
+    from .data import Dataset
+    from .filters import activation_pwms, filters_to_motifs
+    from .models import build_model, load_zoo
+    from .tomtom import run_tomtom
+    from .train import configure_tensorflow
+
+    configure_tensorflow(1, 1)
+    zoo = load_zoo(REPO / "resources" / "models.yaml")
+    model = build_model(model_name, zoo[model_name], 200, 12)
+    with Dataset(data) as ds:
+        X, _ = ds.load("test")
+    t0 = time.perf_counter()
+    ppms, _ = activation_pwms(model, X)
+    t_filters = time.perf_counter() - t0
+    from .jaspar import fetch_collection
+
+    queries, targets = filters_to_motifs(ppms), fetch_collection()
+    t0 = time.perf_counter()
+    run_tomtom(queries, targets, numba_cache_dir=cache_dir, threads=1)
+    t_first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_tomtom(queries, targets, numba_cache_dir=cache_dir, threads=1)
+    t_again = time.perf_counter() - t0
+    print(f"RESULT\t{t_filters}\t{t_first}\t{t_again}\t{len(X)}")
+
+
+def bench_analysis(data: Path, model: str, cache_dir: Path) -> list[dict]:
+    """Cold (empty numba cache), warm (cache on disk, new process) and in-process timings."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    rows = []
+    for label in ("cold cache", "warm cache"):
+        out = subprocess.run([sys.executable, "-m", "motifrep.benchmark", "--analysis-child", str(data), model,
+                              str(cache_dir)], capture_output=True, text=True, env=env, check=True)
+        line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT"))
+        t_filters, t_first, t_again, n = (float(v) for v in line.split("\t")[1:])
+        if label == "cold cache":
+            rows.append({"stage": f"filters {model} (layer 1)", "n": int(n), "seconds": t_filters,
+                         "per_second": n / t_filters})
+        rows.append({"stage": f"tomtom {model}, {label}", "n": "30 x 519", "seconds": t_first, "per_second": 0})
+    rows.append({"stage": f"tomtom {model}, in process", "n": "30 x 519", "seconds": t_again, "per_second": 0})
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m motifrep.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["CNN-2", "CNN-25"], help="zoo models to time")
+    parser.add_argument("--models", nargs="*", default=["CNN-2", "CNN-25"], help="zoo models to time")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="TensorFlow thread counts to try")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per timing run (median of epochs 2..)")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--sequences", type=int, default=25000, help="size of the simulated set")
     parser.add_argument("--repeats", type=int, default=3, help="simulation repeats (median)")
+    parser.add_argument("--analysis", nargs="*", default=["CNN-2", "CNN-25"],
+                        help="models whose filter and Tomtom stages are timed (none: skip)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--analysis-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.analysis_child:
+        bench_analysis_child(*args.analysis_child)
+        return
     if args.child:
         data, model, threads, epochs, batch = args.child
         bench_training_child(data, model, int(threads), int(epochs), int(batch))
@@ -109,10 +165,13 @@ def main(argv=None) -> None:
         for model in args.models:
             for threads in args.threads:
                 rows.append(bench_training(data, model, threads, args.epochs, args.batch_size))
+        for model in args.analysis:
+            rows += bench_analysis(data, model, Path(tmp) / f"numba_{model}")
     print(f"{'stage':32} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")
     for r in rows:
         first = f"{r['first_epoch']:.1f}" if "first_epoch" in r else ""
-        print(f"{r['stage']:32} {r['n']!s:>14} {r['seconds']:9.2f} {r['per_second']:11.0f} {first:>12}")
+        rate = f"{r['per_second']:.0f}" if r["per_second"] else ""
+        print(f"{r['stage']:32} {r['n']!s:>14} {r['seconds']:9.2f} {rate:>11} {first:>12}")
 
 
 if __name__ == "__main__":

@@ -194,3 +194,23 @@ def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> 
     summary["pool"] = summary.model.map(pools)
     match_fraction_barplot(summary, out_paths, x="pool", title=title)
     log.info("wrote %s for %d models", ", ".join(map(str, out_paths)), len(summary))
+
+
+def prepare_tomtom(engine, numba_cache, out) -> None:
+    """Check the Tomtom engine once before the per-model jobs: compile memelite into the
+    numba cache (about 90 s, once), or run the MEME binary on a tiny input."""
+    import time
+
+    import numpy as np
+
+    from .io import write_text
+    from .meme import Motif
+    from .tomtom import run_tomtom
+
+    rng = np.random.default_rng(0)
+    motifs = [Motif(f"m{i}", rng.dirichlet(np.ones(4), 8)) for i in range(2)]
+    t0 = time.perf_counter()
+    run_tomtom(motifs, motifs, engine=engine, numba_cache_dir=numba_cache if engine == "memelite" else None)
+    seconds = time.perf_counter() - t0
+    write_text(out, f"engine\t{engine}\nseconds\t{seconds:.1f}\n")
+    log.info("tomtom engine %s ready in %.1f s", engine, seconds)

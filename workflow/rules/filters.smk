@@ -19,10 +19,28 @@ rule filter_pwms:
         "../scripts/filter_pwms.py"
 
 
+rule tomtom_engine:
+    output:
+        "results/tomtom_engine.tsv",
+    log:
+        "logs/tomtom/engine.log",
+    conda:
+        TOMTOM_ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        tomtom=config["tomtom"],
+    script:
+        "../scripts/tomtom_engine.py"
+
+
 rule tomtom:
     input:
         filters=FILTERS,
         jaspar=JASPAR_MEME,
+        engine="results/tomtom_engine.tsv",
     output:
         TOMTOM,
     log:
