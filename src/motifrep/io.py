@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from .errors import FormatError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
@@ -38,6 +40,18 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def read_lines(path: str | os.PathLike, what: str) -> list[str]:
+    """Lines of a text input file; a missing or binary file is a one-line FormatError."""
+    try:
+        return Path(path).read_text().splitlines()
+    except FileNotFoundError:
+        raise FormatError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path}: {what} expected, found a directory") from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not a text file") from None
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import FormatError, MotifrepError
+from .io import read_lines
 
 TF_TABLE_COLUMNS = ["tf", "jaspar_id", "accepted_ids"]
 
@@ -32,12 +33,7 @@ def load_tf_table(path: str | os.PathLike) -> pd.DataFrame:
     as ``FILE:LINE: what`` (:class:`~motifrep.errors.FormatError`).
     """
     path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        raise FormatError(f"{path}: TF table not found") from None
-    except UnicodeDecodeError:
-        raise FormatError(f"{path}: not a text file") from None
+    lines = read_lines(path, "TF table")
 
     header = None
     rows = []

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FormatError
-from .io import write_text
+from .io import read_lines, write_text
 
 ALPHABET = "ACGT"
 ROW_SUM_TOLERANCE = 0.02
@@ -55,12 +55,7 @@ def _floats(tokens, where):
 def read_meme(path: str | os.PathLike) -> list[Motif]:
     """Parse a MEME-format file into a list of :class:`Motif` (file order kept)."""
     path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        raise FormatError(f"{path}: MEME file not found") from None
-    except UnicodeDecodeError:
-        raise FormatError(f"{path}: not a text file") from None
+    lines = read_lines(path, "MEME file")
 
     if not any(line.startswith("MEME version") for line in lines[:50]):
         raise FormatError(f"{path}:1: not a MEME file (no 'MEME version' line)")
