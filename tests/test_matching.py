@@ -13,10 +13,11 @@ from motifrep.errors import FormatError, MotifrepError
 from motifrep.matching import filter_best_matches, load_tf_table, match_statistics
 from motifrep.tomtom import read_tomtom_tsv
 
+from conftest import KOO2019
+
 REPO = Path(__file__).resolve().parents[1]
 TF_TABLE = REPO / "resources" / "tfs.tsv"
-FIXTURES = Path(os.environ.get("MOTIFREP_KOO2019_FIXTURES", "/work/shared/fixtures/koo2019"))
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"Koo & Eddy fixtures not found in {FIXTURES}")
+FIXTURES = KOO2019
 
 
 def _stored_outputs():
@@ -116,7 +117,6 @@ def test_match_statistics_errors(tf_table):
         match_statistics(hits, 2, {"SRF": ["MA0083.3"]})
 
 
-@needs_fixtures
 @pytest.mark.parametrize("tsv,meme", _stored_outputs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_match_statistics_on_authors_outputs(tf_table, tsv, meme):
     # expectation from the raw files with plain Python
@@ -139,7 +139,6 @@ def test_match_statistics_on_authors_outputs(tf_table, tsv, meme):
     assert stats["match_ground_truth"] == len(gt_q) / n_filters
 
 
-@needs_fixtures
 def test_match_statistics_known_values(tf_table):
     syn = FIXTURES / "synthetic"
     cnn25 = match_statistics(read_tomtom_tsv(syn / "cnn_25_tomtom.tsv"), 30, tf_table)
@@ -173,7 +172,6 @@ def test_filter_best_matches_hand_made(tf_table):
     assert empty.empty and list(empty.columns) == ["Query_ID", "Target_ID", "E-value"]
 
 
-@needs_fixtures
 def test_filter_best_matches_on_authors_output(tf_table):
     tsv = FIXTURES / "synthetic" / "cnn_25_tomtom.tsv"
     best = filter_best_matches(read_tomtom_tsv(tsv), tf_table)

@@ -18,14 +18,14 @@ from motifrep.plots import (
     match_fraction_barplot,
 )
 
-FIXTURES = Path("/work/shared/fixtures/koo2019")
+from conftest import KOO2019
+
+FIXTURES = KOO2019
 SYNTHETIC = FIXTURES / "synthetic"
 JASPAR = FIXTURES / "JASPAR_CORE_2016_vertebrates.meme"
 TF_TABLE = Path(__file__).resolve().parents[1] / "resources" / "tfs.tsv"
 MODELS = (("CNN-2", "cnn_2"), ("CNN-4", "cnn_4"), ("CNN-25", "cnn_25"))
 
-needs_fixtures = pytest.mark.skipif(not (SYNTHETIC.is_dir() and JASPAR.is_file() and TF_TABLE.is_file()),
-                                    reason="Koo & Eddy 2019 fixtures not available")
 
 
 def _best_labels(tomtom: Path, jaspar_names: dict[str, str]) -> dict[str, str]:
@@ -50,7 +50,6 @@ def fig2_inputs():
     return panels, ground_truth
 
 
-@needs_fixtures
 def test_fig2_from_authors_filters(fig2_inputs, tmp_path):
     panels, ground_truth = fig2_inputs
     assert [len(p["motifs"]) for p in panels] == [30, 30, 30]

@@ -33,13 +33,14 @@ from motifrep.tomtom import (
     write_tomtom_tsv,
 )
 
+from conftest import KOO2019
+
 REPO = Path(__file__).resolve().parents[1]
 # Before anything imports memelite: numba binds its cache directory at import time.
 NUMBA_CACHE = ensure_numba_cache(os.environ.get("NUMBA_CACHE_DIR") or REPO / ".numba_cache")
 
-FIXTURES = Path(os.environ.get("MOTIFREP_KOO2019_FIXTURES", "/work/shared/fixtures/koo2019"))
+FIXTURES = KOO2019
 JASPAR_FILE = FIXTURES / "JASPAR_CORE_2016_vertebrates.meme"
-needs_fixtures = pytest.mark.skipif(not JASPAR_FILE.exists(), reason=f"Koo & Eddy fixtures not found in {FIXTURES}")
 
 # (set, clipped-filter MEME file stem, stored tomtom tsv stem). cnn_100's stored output is
 # named cnn_100_2_tomtom.tsv; every query consensus in it equals that of cnn_100_clip.meme,
@@ -110,7 +111,6 @@ def _authors(sub: str, tsv: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- parity
 
 
-@needs_fixtures
 @pytest.mark.parametrize("sub,model,tsv", STRICT_MODELS, ids=_ids(STRICT_MODELS))
 def test_parity_with_authors_tomtom(ours, sub, model, tsv):
     """E <= 0.1 pairs agree at Jaccard >= 0.98 and every filter has the same best target."""
@@ -123,7 +123,6 @@ def test_parity_with_authors_tomtom(ours, sub, model, tsv):
     assert not differ, f"{sub}/{model}: best targets differ {differ}"
 
 
-@needs_fixtures
 @pytest.mark.parametrize("sub,model,tsv", OTHER_MODELS, ids=_ids(OTHER_MODELS))
 def test_parity_differences_are_borderline(ours, sub, model, tsv):
     """Where pair sets differ, the pair sits near the threshold in our run."""
@@ -135,7 +134,6 @@ def test_parity_differences_are_borderline(ours, sub, model, tsv):
         assert 0.03 <= e_mine.get(pair, np.inf) <= 0.3, f"{sub}/{model}: {pair} far from threshold"
 
 
-@needs_fixtures
 def test_best_targets_agree_overall(ours):
     agree = total = 0
     for sub, model, tsv in STRICT_MODELS + OTHER_MODELS:
@@ -146,7 +144,6 @@ def test_best_targets_agree_overall(ours):
     assert agree / total >= 0.99, f"best target agrees for {agree}/{total} filters"
 
 
-@needs_fixtures
 def test_columns_agree_with_meme(ours):
     """p-values, offsets, overlaps and orientations of shared pairs match MEME's closely."""
     merged = []
@@ -169,7 +166,6 @@ def test_columns_agree_with_meme(ours):
     assert 1.0 <= (m["q-value"] / m["q-value_meme"]).median() < 1.1
 
 
-@needs_fixtures
 @pytest.mark.parametrize("sub,model,tsv", UNPAIRED, ids=_ids(UNPAIRED))
 def test_unpaired_models_are_really_unpaired(sub, model, tsv):
     """The stored tsv of these models lists query consensus strings of other widths than
@@ -180,7 +176,6 @@ def test_unpaired_models_are_really_unpaired(sub, model, tsv):
     assert wrong
 
 
-@needs_fixtures
 def test_output_layout_and_order(ours):
     frame = ours[("synthetic", "cnn_25")]
     assert list(frame.columns) == TOMTOM_COLUMNS
@@ -193,7 +188,6 @@ def test_output_layout_and_order(ours):
     assert (frame["q-value"] <= 1).all() and (frame["q-value"] >= frame["p-value"]).all()
 
 
-@needs_fixtures
 def test_threshold_and_target_consensus_orientation(ours, jaspar):
     frame = ours[("synthetic", "cnn_25")]
     tight = run_tomtom(read_meme(FIXTURES / "synthetic" / "cnn_25_clip.meme"), jaspar, thresh=THRESH)
@@ -437,7 +431,6 @@ def test_tsv_round_trip(tmp_path):
     assert read_tomtom_tsv(path).empty
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name", ["synthetic/cnn_25_tomtom.tsv", "synthetic/cnn_100_2_tomtom.tsv", "invivo/cnn_4_tomtom.tsv"])
 def test_authors_files_round_trip_byte_for_byte(tmp_path, name):
     frame = read_tomtom_tsv(FIXTURES / name)
