@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,9 +11,8 @@ from motifrep.errors import FormatError, MotifrepError
 from motifrep.matching import filter_best_matches, load_tf_table, match_statistics
 from motifrep.tomtom import read_tomtom_tsv
 
-from conftest import KOO2019
+from conftest import KOO2019, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TF_TABLE = REPO / "resources" / "tfs.tsv"
 FIXTURES = KOO2019
 

@@ -18,14 +18,13 @@ from motifrep.plots import (
     match_fraction_barplot,
 )
 
-from conftest import KOO2019
+from conftest import JASPAR2016, KOO2019, REPO
 
 FIXTURES = KOO2019
 SYNTHETIC = FIXTURES / "synthetic"
-JASPAR = FIXTURES / "JASPAR_CORE_2016_vertebrates.meme"
-TF_TABLE = Path(__file__).resolve().parents[1] / "resources" / "tfs.tsv"
+JASPAR = JASPAR2016
+TF_TABLE = REPO / "resources" / "tfs.tsv"
 MODELS = (("CNN-2", "cnn_2"), ("CNN-4", "cnn_4"), ("CNN-25", "cnn_25"))
-
 
 
 def _best_labels(tomtom: Path, jaspar_names: dict[str, str]) -> dict[str, str]:

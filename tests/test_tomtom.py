@@ -33,14 +33,13 @@ from motifrep.tomtom import (
     write_tomtom_tsv,
 )
 
-from conftest import KOO2019
+from conftest import JASPAR2016, KOO2019, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 # Before anything imports memelite: numba binds its cache directory at import time.
 NUMBA_CACHE = ensure_numba_cache(os.environ.get("NUMBA_CACHE_DIR") or REPO / ".numba_cache")
 
 FIXTURES = KOO2019
-JASPAR_FILE = FIXTURES / "JASPAR_CORE_2016_vertebrates.meme"
+JASPAR_FILE = JASPAR2016
 
 # (set, clipped-filter MEME file stem, stored tomtom tsv stem). cnn_100's stored output is
 # named cnn_100_2_tomtom.tsv; every query consensus in it equals that of cnn_100_clip.meme,
