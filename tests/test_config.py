@@ -3,40 +3,85 @@ import copy
 import pytest
 import yaml
 
-from motifrep.config import check_models, validate
+from motifrep.config import check_models, load_config_file, run_settings, validate
 from motifrep.errors import ConfigError
 from conftest import REPO
 
 SCHEMA = REPO / "config" / "schema.yaml"
+ZOO = REPO / "resources" / "models.yaml"
 
 
 def load(name):
     return yaml.safe_load((REPO / "config" / name).read_text())
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
-def test_shipped_configs_are_valid(name):
-    config = validate(load(name), SCHEMA)
-    check_models(config, REPO / "resources" / "models.yaml")
+def merged(*names):
+    """Config files layered as Snakemake layers them (nested mappings merged, lists replaced)."""
+    def update(base, new):
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                update(base[key], value)
+            else:
+                base[key] = value
+        return base
+
+    config = {}
+    for name in names:
+        update(config, load(name))
+    return config
 
 
-def test_paper_config_is_the_full_grid():
-    config = load("paper.yaml")
-    assert config["training"]["trials"] == 5 and config["training"]["epochs"] == 100
-    assert config["training"]["patience"] == 20
-    zoo = check_models(validate(config, SCHEMA), REPO / "resources" / "models.yaml")
-    assert set(config["models"]) == set(zoo)
+def checked(config):
+    config = validate(config, SCHEMA)
+    return config, check_models(config, ZOO)
 
 
-def test_default_config_trains_the_three_models():
-    assert {"CNN-2", "CNN-4", "CNN-25"} <= set(load("config.yaml")["models"])
-    assert load("config.yaml")["simulation"]["n_sequences"] == 25000
+@pytest.mark.parametrize("names", [("config.yaml",), ("config.yaml", "paper.yaml")])
+def test_shipped_configs_are_valid(names):
+    checked(merged(*names))
+
+
+def test_paper_config_states_only_differences():
+    paper = load("paper.yaml")
+    assert "datasets" not in paper and "jaspar" not in paper and "tomtom" not in paper
+    config, zoo = checked(merged("config.yaml", "paper.yaml"))
+    p1 = config["experiments"]["p1"]
+    assert p1["trials"] == 5 and p1["training"] == {"monitor": "val_loss", "epochs": 100, "patience": 20}
+    p1_models = {m for m in zoo if not m.startswith(("P2-", "CNN-deep", "CNN-local", "CNN-dist"))}
+    assert set(p1["models"]) == p1_models  # the whole P1 zoo
+    task1 = config["experiments"]["p2_task1"]
+    assert task1["trials"] == 10 and task1["training"]["monitor"] == "val_aupr"
+    assert set(task1["activations"]) == {"relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu"}
+    assert config["datasets"]["task1"]["n_sequences"] == 30000
+
+
+def test_default_config_runs_p1_and_a_p2_slice():
+    config, _ = checked(merged("config.yaml"))
+    assert config["experiments"]["p1"]["models"] == ["CNN-2", "CNN-4", "CNN-25"]
+    assert config["datasets"]["synthetic"]["n_sequences"] == 25000
+    task1 = config["experiments"]["p2_task1"]
+    assert task1["models"] == ["CNN-deep"] and task1["activations"] == ["relu", "exponential"]
 
 
 def test_defaults_are_filled():
     config = load("config.yaml")
     del config["training"]["l2"]
     assert validate(config, SCHEMA)["training"]["l2"] == 1e-6
+
+
+def test_run_settings_exclude_resources_and_merge_overrides():
+    config, zoo = checked(merged("config.yaml"))
+    runs = run_settings(config, zoo)
+    deep = runs[("task1", "CNN-deep", "exponential", 0)]
+    assert deep["training"]["monitor"] == "val_aupr" and deep["training"]["epochs"] == 25
+    assert deep["filters"]["window"] == 20 and deep["filters"]["weighting"] == "uniform"
+    p1 = runs[("synthetic", "CNN-2", "relu", 0)]
+    assert p1["training"]["monitor"] == "val_loss" and p1["filters"]["window"] == 19
+    for run in runs.values():
+        assert not {"threads", "mem_mb", "runtime"} & set(run["training"])
+        assert not {"threads", "batch_size", "deep_layers"} & set(run["filters"])
+    # figure fig3's models are runs too (trained on request), with p1's settings
+    assert runs[("synthetic", "CNN9-4", "relu", 0)]["experiment"] == "p1"
 
 
 @pytest.mark.parametrize(
@@ -47,8 +92,13 @@ def test_defaults_are_filled():
         (lambda c: c["training"].pop("epochs"), "'epochs' is a required property"),
         (lambda c: c["training"].update(epochs="ten"), "training.epochs: 'ten' is not of type 'integer'"),
         (lambda c: c["jaspar"].update(source="ftp"), "jaspar.source"),
-        (lambda c: c["simulation"].update(split=[0.7, 0.3]), "simulation.split"),
-        (lambda c: c.pop("models"), "'models' is a required property"),
+        (lambda c: c["datasets"]["synthetic"].update(split=[0.7, 0.3]), "datasets.synthetic.split"),
+        (lambda c: c["datasets"]["synthetic"].update(kind="other"), "datasets.synthetic.kind"),
+        (lambda c: c["datasets"]["task3"].update(tf_table="x.tsv"), "unknown key 'tf_table' in datasets.task3"),
+        (lambda c: c["experiments"]["p1"].pop("models"), "'models' is a required property"),
+        (lambda c: c["experiments"]["p1"]["training"].update(threads=2), "unknown key 'threads' in experiments.p1"),
+        (lambda c: c["experiments"]["p1"]["training"].update(monitor="val_acc"), "experiments.p1.training.monitor"),
+        (lambda c: c.update(simulation={}), "unknown key 'simulation' in (top level)"),
     ],
 )
 def test_bad_config_one_line(edit, message):
@@ -59,8 +109,47 @@ def test_bad_config_one_line(edit, message):
     assert message in str(info.value) and "\n" not in str(info.value)
 
 
-def test_unknown_model_in_config():
-    config = validate(load("config.yaml"), SCHEMA)
-    config["models"] = ["CNN-2", "CNN-7"]
-    with pytest.raises(ConfigError, match="config models: unknown model 'CNN-7'"):
-        check_models(config, REPO / "resources" / "models.yaml")
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c["experiments"]["p1"].update(models=["CNN-2", "CNN-7"]),
+         "config experiments.p1.models: unknown model 'CNN-7'"),
+        (lambda c: c["experiments"]["p1"].update(dataset="task2"),
+         "config experiments.p1.dataset: unknown data set 'task2' (known: synthetic, task1, task3)"),
+        (lambda c: c["experiments"]["p2_task1"].update(activations=["relu", "swish"]),
+         "config experiments.p2_task1: unknown activation 'swish'"),
+        (lambda c: c["datasets"]["synthetic"].update(motif_count_probs=[0.5, 0.4]),
+         "datasets.synthetic.motif_count_probs: [0.5, 0.4] must sum to 1"),
+        (lambda c: c["datasets"]["synthetic"].update(split=[0.8, 0.1, 0.2]), "datasets.synthetic.split"),
+        (lambda c: c["datasets"]["synthetic"].update(n_sequences=10, split=[0.9, 0.1, 0.0]),
+         "leaves test empty"),
+        (lambda c: c["datasets"].update(jaspar=c["datasets"]["synthetic"]), "'jaspar' is a reserved folder name"),
+        (lambda c: c["datasets"]["synthetic"].update(length=30), "experiments.p1: architecture 'CNN-2'"),
+        (lambda c: c["figures"]["fig2"].update(experiment="p3"), "config figures.fig2.experiment: unknown experiment"),
+        (lambda c: c["figures"]["figS1"]["panels"].append({"model": "CNN-2", "layer": 3}),
+         "config figures.figS1: CNN-2 has 2 conv layers, no layer 3"),
+        (lambda c: c["experiments"].update(other={"dataset": "synthetic", "models": ["CNN-2"],
+                                                  "training": {"epochs": 3}}),
+         "run synthetic/CNN-2/relu/0 is also trained by experiment 'p1' with other training or filter settings"),
+    ],
+)
+def test_bad_references_one_line(edit, message):
+    config = validate(copy.deepcopy(load("config.yaml")), SCHEMA)
+    edit(config)
+    with pytest.raises(ConfigError) as info:
+        check_models(validate(config, SCHEMA), ZOO)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [(None, "config file not found"), ("a: [1, 2\n", "invalid YAML"), ("- 1\n- 2\n", "expected a non-empty mapping"),
+     ("", "expected a non-empty mapping")],
+)
+def test_config_file_errors_name_the_file(tmp_path, text, message):
+    path = tmp_path / "my.yaml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config_file(path)
+    assert str(info.value).startswith(f"{path}: ") and message in str(info.value) and "\n" not in str(info.value)

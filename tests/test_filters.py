@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import inspect
+
+import keras
 import numpy as np
 import pytest
+import yaml
 
-keras = pytest.importorskip("keras")
-
-from motifrep.errors import MotifrepError  # noqa: E402
-from motifrep.filters import (  # noqa: E402
+from motifrep.config import validate
+from motifrep.errors import MotifrepError
+from motifrep.filters import (
+    P1_WINDOW,
+    P2_WINDOW,
     activation_pwms,
     clip_ppm,
     filters_to_motifs,
     information_content,
     layer_activations,
+    pwm_window,
     receptive_field,
 )
-from motifrep.models import build_model, load_zoo  # noqa: E402
+from motifrep.meme import read_meme
+from motifrep.models import build_model, load_zoo
+from motifrep.steps import extract_filters
+
+from conftest import KOO2019, REPO
 
 ZOO = Path(__file__).resolve().parents[1] / "resources" / "models.yaml"
 BASES = "ACGT"
@@ -160,6 +170,7 @@ def test_dead_filter_gives_uniform_matrix():
 
 @pytest.fixture(scope="module")
 def small_random():
+    keras.utils.set_random_seed(2)  # initial weights independent of the tests that ran before
     rng = np.random.default_rng(11)
     blocks = [{"conv": {"filters": 5, "kernel": 6, "pool": 1}},  # even kernel: asymmetric padding
               {"conv": {"filters": 4, "kernel": 5, "pool": 2}}, {"dense": {"units": 4}}]
@@ -276,6 +287,140 @@ def test_bad_arguments(small_random):
             activation_pwms(model, X, **kwargs)
     with pytest.raises(MotifrepError, match="length"):
         activation_pwms(model, X[:, :20])
+
+
+# ---------------------------------------------------------------------------------------
+# Fixed windows (SPEC 3.1: the authors' activation_pwm(..., window=19 | 20))
+# ---------------------------------------------------------------------------------------
+
+# 19 nt around "ACG" (columns 8-10), written out by hand; no other "ACG" in it.
+ACG_CONTEXT = "TTGCATGT" + "ACG" + "TCAGTTCA"
+
+
+def conv1_model(kernel: int, padding: str = "same", length: int = 40):
+    blocks = [{"conv": {"filters": 2, "kernel": kernel, "padding": padding}}, {"dense": {"units": 2}}]
+    return build_model(f"k{kernel}", blocks, length, 1)
+
+
+@pytest.fixture(scope="module")
+def acg_model():
+    """CNN3-like model whose filter 0 scores +1 per matching and -1 per other base of "ACG":
+    3 on "ACG", at most 2 elsewhere (2 only at a sequence end, which the sequences avoid), so
+    at threshold 0.5 (> 1.5) its only sites are the planted "ACG"s. Filter 1 is dead."""
+    length = 100
+    blocks = [{"conv": {"filters": 2, "kernel": 3, "pool": 50}}, {"dense": {"units": 4}}]
+    model = build_model("cnn3", blocks, length, 1)
+    w = np.full((3, 4, 2), -1.0, dtype=np.float32)
+    for k, base in enumerate("ACG"):
+        w[k, BASES.index(base), 0] = 1.0
+    model.get_layer("conv1").set_weights([w])
+    bn = model.get_layer("conv1_bn")
+    bn.set_weights([np.ones(2), np.zeros(2), np.zeros(2), np.full(2, 1.0 - bn.epsilon)])
+    rng = np.random.default_rng(4)
+    seqs = []
+    while len(seqs) < 40:
+        pos = int(rng.integers(0, length - len(ACG_CONTEXT) + 1))
+        bg = "".join(rng.choice(list(BASES), size=length))
+        seq = bg[:pos] + ACG_CONTEXT + bg[pos + len(ACG_CONTEXT):]
+        if seq.count("ACG") == 1 and not seq.startswith("CG") and not seq.endswith("AC"):
+            seqs.append(seq)
+    return model, one_hot(seqs)
+
+
+def test_window_19_recovers_the_context_of_a_3_wide_filter(acg_model):
+    model, X = acg_model
+    ppms, n_sites = activation_pwms(model, X, window=19)
+    assert ppms.shape == (2, 19, 4)
+    assert n_sites.tolist() == [len(X), 0]
+    np.testing.assert_allclose(ppms[0], one_hot([ACG_CONTEXT])[0], atol=1e-12)
+    # window=None: the receptive field, 3 columns
+    narrow, _ = activation_pwms(model, X, window=None)
+    assert narrow.shape == (2, 3, 4)
+    np.testing.assert_allclose(narrow[0], one_hot(["ACG"])[0], atol=1e-12)
+    # P2's even window, pos-10 .. pos+9: one background column left of the context
+    wide, sites = activation_pwms(model, X, window=20, weighting="uniform", window_edges="drop")
+    assert wide.shape == (2, 20, 4) and 0 < sites[0] <= len(X)
+    np.testing.assert_allclose(wide[0, 1:], one_hot([ACG_CONTEXT])[0], atol=1e-12)
+    assert wide[0, 0].max() < 0.9
+
+
+def test_pwm_window_follows_the_authors_indexing():
+    # TensorFlow 'same' output pos of a k-wide filter sees pos-(k-1)//2 .. pos+k//2; the authors
+    # cut X[pos - W//2 : pos - W//2 + W] around it.
+    assert pwm_window(conv1_model(3), 1, P1_WINDOW) == (19, -9)  # P1: pos-9 .. pos+9
+    assert pwm_window(conv1_model(3), 1, P2_WINDOW) == (20, -10)  # P2: pos-10 .. pos+9
+    assert pwm_window(conv1_model(19), 1, 19) == (19, -9)
+    assert pwm_window(conv1_model(19), 1, 20) == (20, -10)
+    assert pwm_window(conv1_model(9), 1, None) == (9, -4)
+    assert pwm_window(conv1_model(25), 1, 19) == (19, -9)  # layer 1: the window, even inside the kernel
+    # even kernel (pos sees pos-2 .. pos+3, centre pos+0.5): centred, an odd column's tie to the left
+    assert pwm_window(conv1_model(6), 1, 19) == (19, -9)
+    assert pwm_window(conv1_model(6), 1, 20) == (20, -9)
+    assert pwm_window(conv1_model(3, "valid"), 1, 19) == (19, -8)  # 'valid': centred on pos+1
+    zoo = load_zoo(ZOO)
+    cnn1 = build_model("CNN-1", zoo["CNN-1"], 200, 12)
+    assert pwm_window(cnn1, 2, 19) == (23, -11)  # deeper layers: max(window, field), on the field
+    assert pwm_window(cnn1, 2, 31) == (31, -15)
+    for bad in (0, -3, 2.5, True, "19"):
+        with pytest.raises(MotifrepError, match="window must be"):
+            pwm_window(cnn1, 1, bad)
+
+
+@pytest.mark.parametrize("window", [19, 20, 4])
+def test_fixed_window_equals_brute_force(small_random, window):
+    model, X = small_random  # 24 nt: 19- and 20-column windows run past both ends
+    width, offset = pwm_window(model, 1, window)
+    assert width == window
+    acts = layer_activations(model, X, batch_size=4).astype(np.float64)
+    for weighting, edges in (("activation", "pad"), ("uniform", "drop")):
+        ref, ref_sites = brute_force_pwms(acts, X, width, offset, 0.5, weighting, edges)
+        got, sites = activation_pwms(model, X, weighting=weighting, window_edges=edges, batch_size=4, window=window)
+        assert got.shape == (5, window, 4)
+        np.testing.assert_array_equal(sites, ref_sites)
+        np.testing.assert_allclose(got, ref, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("model", ["cnn3_50", "cnn3_2"])
+def test_authors_cnn3_files_are_19_wide_and_centred_on_the_filter(model):
+    full = read_meme(KOO2019 / "synthetic" / f"{model}.meme")
+    clipped = read_meme(KOO2019 / "synthetic" / f"{model}_clip.meme")
+    assert len(full) == len(clipped) == 30
+    assert {m.width for m in full} == {P1_WINDOW}
+    assert max(m.width for m in clipped) <= 9
+    # Their 3-wide filters carry information only in the columns where our window puts the
+    # filter's receptive field: a 19-column window placed otherwise would move these.
+    kernel3 = conv1_model(3)
+    _, offset = pwm_window(kernel3, 1, P1_WINDOW)
+    rf_width, rf_offset = receptive_field(kernel3, 1)
+    ours = set(range(rf_offset - offset, rf_offset - offset + rf_width))
+    theirs = {int(j) for m in full for j in np.flatnonzero(information_content(m.pwm) > 0.5)}
+    assert ours == theirs == {8, 9, 10}
+
+
+def test_default_config_window_matches_the_authors_files():
+    widths = {m.width for sub, name in [("synthetic", "cnn3_50"), ("synthetic", "cnn_25"), ("invivo", "cnn9_25")]
+              for m in read_meme(KOO2019 / sub / f"{name}.meme")}
+    config = validate(yaml.safe_load((REPO / "config" / "config.yaml").read_text()), REPO / "config" / "schema.yaml")
+    assert widths == {P1_WINDOW} == {config["filters"]["window"]}
+
+
+def test_extract_filters_passes_the_window(acg_model, tmp_path):
+    import h5py
+
+    model, X = acg_model
+    model.save(tmp_path / "m.keras")
+    with h5py.File(tmp_path / "d.h5", "w") as f:
+        f["X"], f["Y"] = X, np.zeros((len(X), 1), dtype=np.uint8)
+        f["splits/train"], f["splits/valid"], f["splits/test"] = np.arange(0, 10), np.arange(10, 20), np.arange(20, 40)
+    for window, width in ((19, 19), (None, 3)):
+        extract_filters(tmp_path / "m.keras", tmp_path / "d.h5", tmp_path / "c.meme", tmp_path / "f.meme", layer=1,
+                        threshold=0.5, weighting="activation", window_edges="pad", ic_threshold=0.5, flank=3,
+                        batch_size=16, threads=1, window=window)
+        full = read_meme(tmp_path / "f.meme")
+        assert [m.width for m in full] == [width, width]
+        expected = one_hot([ACG_CONTEXT if window else "ACG"])[0]
+        np.testing.assert_allclose(full[0].pwm, expected, atol=1e-4)
+    assert inspect.signature(extract_filters).parameters["window"].default is None
 
 
 # ---------------------------------------------------------------------------------------

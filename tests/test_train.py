@@ -28,7 +28,8 @@ def test_train_writes_model_history_metrics(tmp_path, small_data):
     metrics = train(small_data, "Tiny", BLOCKS, out / "model.keras", out / "history.tsv", out / "metrics.json",
                     trial=0, seed=7, epochs=6, patience=2, batch_size=50)
     history = pd.read_csv(out / "history.tsv", sep="\t")
-    assert list(history.columns) == ["epoch", "loss", "val_loss", "seconds", "best"]
+    assert list(history.columns) == ["epoch", "loss", "val_loss", "learning_rate", "seconds", "best"]
+    np.testing.assert_allclose(history.learning_rate, 1e-3, rtol=1e-6)  # train()'s default, no plateau schedule
     assert 1 <= len(history) <= 6 and metrics["epochs_run"] == len(history)
     on_disk = json.loads((out / "metrics.json").read_text())
     assert on_disk["tasks"] == ["SRF", "SP1"] and len(on_disk["auroc"]) == 2

@@ -1,5 +1,6 @@
 """End-to-end: run the Snakemake workflow on a tiny config in a temporary directory."""
 
+import json
 import os
 import re
 import shutil
@@ -20,22 +21,38 @@ from conftest import REPO
 pytestmark = pytest.mark.slow
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# Two data sets in one call: the P1 multitask set and the P2 task-3 regulatory set; the
+# default's P2 task-1 slice is shrunk to one small model.
 TINY = f"""\
-simulation:
-  n_sequences: 500
-models: [CNN-25, CNN9-25]
-training:
-  trials: 2
-  epochs: 2
-  patience: 1
+datasets:
+  synthetic: {{n_sequences: 500}}
+  task1: {{n_sequences: 500}}
+  task3: {{n_positive: 250, n_negative: 250}}
+experiments:
+  p1:
+    models: [CNN-25, CNN9-25]
+    trials: 2
+    training: {{epochs: 2, patience: 1}}
+    match_plot: [CNN-25, CNN9-25]
+  p2_task1:
+    models: [CNN-local]
+    training: {{epochs: 2, patience: 1}}
+  p2_task3:
+    dataset: task3
+    models: [CNN-local]
+    activations: [relu, exponential]
+    training: {{epochs: 2, patience: 1, monitor: val_auroc}}
 tomtom:
   numba_cache: {REPO / ".numba_cache"}
 figures:
   mini:
+    experiment: p1
     panels: [{{model: CNN-25}}, {{model: CNN9-25}}]
-match_plot:
-  models: [CNN-25, CNN9-25]
+  p2_fig1_logos:
+    panels: [{{model: CNN-local, activation: relu}}, {{model: CNN-local, activation: exponential}}]
 """
+P1 = "results/experiments/p1"
+RUN = "results/synthetic/models/{model}/relu/trial_{trial}"
 
 
 def snakemake(workdir, *args, config="tiny.yaml"):
@@ -55,89 +72,141 @@ def run(tmp_path_factory):
 
 
 def test_outputs(run):
-    table = pd.read_csv(run / "results/tables/classification.tsv", sep="\t")
-    assert sorted(zip(table.model, table.trial)) == [("CNN-25", 0), ("CNN-25", 1), ("CNN9-25", 0), ("CNN9-25", 1)]
-    assert table.auroc.between(0, 1).all() and table.aupr.between(0, 1).all()
-    summary = pd.read_csv(run / "results/tables/classification_summary.tsv", sep="\t")
+    table = pd.read_csv(run / P1 / "classification.tsv", sep="\t")
+    assert sorted(zip(table.model, table.activation, table.trial)) == [
+        ("CNN-25", "relu", 0), ("CNN-25", "relu", 1), ("CNN9-25", "relu", 0), ("CNN9-25", "relu", 1)]
+    summary = pd.read_csv(run / P1 / "classification_summary.tsv", sep="\t")
     assert list(summary.model) == ["CNN-25", "CNN9-25"] and (summary.n_trials == 2).all()
-    assert summary.auroc_std.notna().all()
+    np.testing.assert_allclose(summary.auroc_mean, table.groupby("model", sort=False).auroc.mean().to_numpy(), atol=2e-6)
     versions = pd.read_csv(run / "results/versions.tsv", sep="\t")
     assert {"numpy", "keras", "snakemake"} <= set(versions.package)
     with Dataset(run / "results/synthetic/data.h5") as ds:
         assert ds.file["X"].shape == (500, 200, 4) and ds.file["X"].dtype == np.uint8
         assert [len(ds.indices(s)) for s in ("train", "valid", "test")] == [350, 50, 100]
-        assert len(ds.truth()) > 500
+        assert len(ds.truth()) > 500 and ds.n_tasks == 12
     assert (run / "results/jaspar/motifs.meme").read_text().count("MOTIF") == 519
+
+
+def test_second_data_set_task3(run):
+    with Dataset(run / "results/task3/data.h5") as ds:
+        assert ds.file["X"].shape == (500, 200, 4) and ds.task_names == ["regulatory"]
+        y = ds.file["Y"][()]
+        assert y.sum() == 250 and ds.file["info_mask"].shape == (500, 200)
+    table = pd.read_csv(run / "results/experiments/p2_task3/classification.tsv", sep="\t")
+    assert sorted(zip(table.model, table.activation)) == [("CNN-local", "exponential"), ("CNN-local", "relu")]
+    for act in ("relu", "exponential"):
+        metrics = json.loads((run / f"results/task3/models/CNN-local/{act}/trial_0/metrics.json").read_text())
+        assert metrics["activation"] == act and metrics["dataset"] == "task3" and metrics["monitor"] == "val_auroc"
+        history = pd.read_csv(run / f"results/task3/models/CNN-local/{act}/trial_0/history.tsv", sep="\t")
+        assert "val_auroc" in history.columns
+    md = (run / "results/experiments/p2_task3/summary.md").read_text()
+    assert "| CNN-local | exponential | 1 | 1 |" in md
+    assert (run / "results/experiments/p2_task3/activations.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_filters_tomtom_table1_figures(run):
     for model in ("CNN-25", "CNN9-25"):
         for trial in (0, 1):
-            base = run / f"results/synthetic/models/{model}/trial_{trial}"
+            base = run / RUN.format(model=model, trial=trial)
             clipped = read_meme(base / "filters/layer1.meme")
             full = read_meme(base / "filters/layer1_unclipped.meme")
             assert len(clipped) == len(full) == 30
-            assert all(f.width == (19 if model == "CNN-25" else 9) for f in full)
+            assert all(f.width == 19 for f in full)  # P1's fixed 19-nt window, whatever the filter size
             assert all(c.width <= f.width for c, f in zip(clipped, full))
             hits = read_tomtom_tsv(base / "tomtom/layer1.tsv")
             assert (hits["E-value"] <= 0.1).all()
-    matches = pd.read_csv(run / "results/tables/match_statistics.tsv", sep="\t")
+    # P2 experiments cut 20-nt windows (the P2 code)
+    full = read_meme(run / "results/task1/models/CNN-local/relu/trial_0/filters/layer1_unclipped.meme")
+    assert len(full) == 24 and all(f.width == 20 for f in full)
+    matches = pd.read_csv(run / P1 / "match_statistics.tsv", sep="\t")
     assert len(matches) == 4 and (matches.n_filters == 30).all() and (matches.layer == 1).all()
-    assert matches.match_ground_truth.le(matches.match_any).all()
-    table1 = pd.read_csv(run / "results/tables/table1.tsv", sep="\t")
+    table1 = pd.read_csv(run / P1 / "table1.tsv", sep="\t")
     assert list(table1.model) == ["CNN-25", "CNN9-25"]
     assert table1.loc[0, "match_ground_truth_published"] == "0.980 ± 0.027"
-    assert table1.loc[0, "match_ground_truth_diff"] == pytest.approx(table1.loc[0, "match_ground_truth_mean"] - 0.980)
-    md = (run / "results/tables/table1.md").read_text()
-    assert md.startswith("| model | layer |") and "CNN9-25" in md
-    for name in ("mini", "match_vs_pool"):
-        assert (run / f"results/figures/{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (run / f"results/figures/{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert table1.loc[0, "auroc_published"] == "0.954 (task sd 0.094)"
+    md = (run / P1 / "table1.md").read_text()
+    assert md.startswith("| model | layer |") and "CNN9-25" in md and "spread over the 12 tasks" in md
+    claims = pd.read_csv(run / "results/experiments/p2_task1/claims.tsv", sep="\t")
+    assert set(claims.status) == {"not run"}  # the tiny config trains no CNN-deep / P2-CNN-2
+    for path in ("results/figures/mini", f"{P1}/match_vs_pool", "results/figures/p2_fig1_logos",
+                 "results/experiments/p2_task1/activations"):
+        assert (run / f"{path}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (run / f"{path}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_report(run):
     result = snakemake(run, "--report", "results/report.html")
     assert result.returncode == 0, result.stderr[-2000:]
     html = (run / "results/report.html").read_text(errors="replace")
-    assert "table1.tsv" in html and "mini.png" in html
+    assert "table1.tsv" in html and "mini.png" in html and "claims.tsv" in html and "activations.png" in html
 
 
 def test_one_log_line_per_epoch(run):
-    for log in (run / "logs/train").rglob("*.log"):
-        history = pd.read_csv(run / "results/synthetic/models" / log.parent.name / log.stem / "history.tsv", sep="\t")
+    logs = list((run / "logs/train").rglob("*.log"))
+    assert len(logs) == 8
+    for log in logs:
+        dataset, model, act = log.relative_to(run / "logs/train").parts[:3]
+        history = pd.read_csv(run / f"results/{dataset}/models/{model}/{act}/{log.stem}/history.tsv", sep="\t")
         epochs = [line for line in log.read_text().splitlines() if re.search(r" epoch \d+/\d+ ", line)]
         assert len(epochs) == len(history) >= 1
 
 
+def planned_jobs(workdir, *args, config="tiny.yaml"):
+    dry = snakemake(workdir, *args, "-n", "--quiet", "rules", config=config)  # targets first
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    if "Nothing to be done" in dry.stdout + dry.stderr:
+        return {}
+    rows = [line.split() for line in dry.stdout.splitlines() if line.strip()]
+    return {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit() and r[0] != "total"}
+
+
+def test_resource_settings_never_rerun(run):
+    """Threads, memory, runtime, batch size and the numba cache change no result: nothing reruns."""
+    (run / "resources.yaml").write_text(TINY + """\
+training: {threads: 2, mem_mb: 9999, runtime: 999}
+filters: {threads: 2, batch_size: 64}
+""".replace("tomtom:\n", "tomtom:\n  threads: 2\n"))
+    assert planned_jobs(run, config="resources.yaml") == {}
+
+
+def test_more_trials_train_only_the_new_ones(run):
+    (run / "more.yaml").write_text(TINY.replace("    activations: [relu, exponential]\n",
+                                                "    activations: [relu, exponential]\n    trials: 2\n"))
+    dry = snakemake(run, "-n", "--quiet", "all", config="more.yaml")
+    trained = sorted(set(re.findall(r"results/task3/models/CNN-local/(\w+)/trial_(\d+)/model.keras", dry.stdout)))
+    assert trained == [("exponential", "1"), ("relu", "1")], dry.stdout[-3000:]
+
+
 def test_rerun_is_a_no_op_and_resumes_only_missing_work(run):
-    assert "Nothing to be done" in snakemake(run, "-n").stdout
+    assert planned_jobs(run) == {}
     # As after an interruption: one training and the tables had not been written yet.
-    (run / "results/synthetic/models/CNN9-25/trial_1/metrics.json").unlink()
-    (run / "results/tables/classification.tsv").unlink()
-    dry = snakemake(run, "-n", "--quiet", "rules")
-    assert dry.returncode == 0
-    jobs = dict(line.split()[:2] for line in dry.stdout.splitlines()
-                if line.strip() and line.split()[0] in ("train", "simulate_synthetic", "classification_table"))
-    assert jobs == {"train": "1", "classification_table": "1"}
+    (run / RUN.format(model="CNN9-25", trial=1) / "metrics.json").unlink()
+    (run / P1 / "classification.tsv").unlink()
+    jobs = planned_jobs(run)
+    assert jobs["train"] == 1 and jobs["classification_table"] == 1
+    assert "simulate_multitask" not in jobs and "jaspar_pyjaspar" not in jobs
+    assert jobs.get("filter_pwms", 0) <= 1  # only the retrained model's filters
 
 
 def test_single_target_builds_only_what_it_needs(tmp_path):
     (tmp_path / "tiny.yaml").write_text(TINY)
-    dry = snakemake(tmp_path, "results/synthetic/models/CNN-25/trial_0/metrics.json", "-n", "--quiet", "rules")
-    names = [line.split()[0] for line in dry.stdout.splitlines() if line.strip()]
+    names = planned_jobs(tmp_path, RUN.format(model="CNN-25", trial=0) + "/metrics.json")
     assert "train" in names and "classification_table" not in names and "versions" not in names
-    dry = snakemake(tmp_path, "results/figures/mini.pdf", "-n", "--quiet", "rules")
-    names = [line.split()[0] for line in dry.stdout.splitlines() if line.strip()]
+    names = planned_jobs(tmp_path, "results/figures/mini.pdf")
     assert {"train", "filter_pwms", "tomtom", "logo_figure"} <= set(names)
     assert not {"classification_table", "table1", "match_statistics", "versions"} & set(names)
+    assert "simulate_regulatory" not in names
 
 
 @pytest.mark.parametrize(
     "config, message",
     [
-        ("models: [CNN-25, CNN-X]\n", "config models: unknown model 'CNN-X'"),
+        ("experiments:\n  p1:\n    models: [CNN-25, CNN-X]\n", "config experiments.p1.models: unknown model 'CNN-X'"),
         ("trainig:\n  epochs: 3\n", "config: unknown key 'trainig'"),
         ("training:\n  epochs: ten\n", "training.epochs: 'ten' is not of type 'integer'"),
+        ("experiments:\n  p1:\n    dataset: task9\n", "unknown data set 'task9'"),
+        ("experiments:\n  p1:\n    activations: [relu, gelu]\n", "unknown activation 'gelu'"),
+        ("datasets:\n  synthetic:\n    split: [0.7, 0.2, 0.2]\n", "datasets.synthetic.split: [0.7, 0.2, 0.2] must sum to 1"),
         ("architectures:\n  Bad: [{conv: {filters: 8}}]\n", "architecture 'Bad', block 1: conv block needs ['kernel']"),
     ],
 )
@@ -153,7 +222,8 @@ def test_bad_config_is_one_line(tmp_path, config, message):
 def test_unknown_jaspar_id_fails_cleanly(tmp_path):
     table = (REPO / "resources/tfs.tsv").read_text().replace("MA0083.3", "MA9999.1")
     (tmp_path / "tfs.tsv").write_text(table)
-    (tmp_path / "tiny.yaml").write_text(TINY + f"  \nsimulation:\n  n_sequences: 500\n  tf_table: {tmp_path / 'tfs.tsv'}\n")
+    (tmp_path / "tiny.yaml").write_text(TINY.replace("  synthetic: {n_sequences: 500}",
+                                                     f"  synthetic: {{n_sequences: 500, tf_table: {tmp_path / 'tfs.tsv'}}}"))
     result = snakemake(tmp_path, "results/synthetic/data.h5")
     assert result.returncode != 0
     assert "JASPAR ID 'MA9999.1' (SRF) is not in results/jaspar/motifs.meme" in result.stderr
@@ -162,16 +232,30 @@ def test_unknown_jaspar_id_fails_cleanly(tmp_path):
     assert not list((tmp_path / "results/synthetic").glob(".*"))
 
 
+def test_unknown_pool_id_fails_cleanly(tmp_path):
+    pool = (REPO / "resources/task3_pool.tsv").read_text().splitlines()
+    first = next(i for i, line in enumerate(pool) if line.startswith("MA") or line.startswith("PB"))
+    pool[first] = "MA9998.1\tNOPE"
+    (tmp_path / "pool.tsv").write_text("\n".join(pool) + "\n")
+    (tmp_path / "tiny.yaml").write_text(TINY.replace("  task3: {n_positive: 250, n_negative: 250}",
+                                                     f"  task3: {{n_positive: 250, n_negative: 250, pool: {tmp_path / 'pool.tsv'}}}"))
+    result = snakemake(tmp_path, "results/task3/data.h5")
+    assert result.returncode != 0
+    assert "MA9998.1" in result.stderr and "motifrep: error:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results/task3/data.h5").exists()
+
+
 def test_missing_tomtom_binary_fails_cleanly(tmp_path, koo2019):
     (tmp_path / "meme.yaml").write_text("tomtom:\n  engine: meme\n")
-    base = tmp_path / "results/synthetic/models/CNN-25/trial_0"
+    base = tmp_path / RUN.format(model="CNN-25", trial=0)
     (base / "filters").mkdir(parents=True)
     (tmp_path / "results/jaspar").mkdir(parents=True)
     shutil.copy(koo2019 / "JASPAR_CORE_2016_vertebrates.meme", tmp_path / "results/jaspar/motifs.meme")
     shutil.copy(koo2019 / "synthetic/cnn_25_clip.meme", base / "filters/layer1.meme")
     target = "results/tomtom_engine.tsv"
     env_path = ":".join(p for p in os.environ["PATH"].split(":") if not Path(p, "tomtom").exists())
-    cmd = [SNAKEMAKE, "results/synthetic/models/CNN-25/trial_0/tomtom/layer1.tsv", "--allowed-rules", "tomtom",
+    cmd = [SNAKEMAKE, str((base / "tomtom/layer1.tsv").relative_to(tmp_path)), "--allowed-rules", "tomtom",
            "tomtom_engine", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
            "--cores", "1", "--configfile", str(REPO / "config/config.yaml"), str(tmp_path / "meme.yaml")]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=dict(os.environ, PATH=env_path))
@@ -189,10 +273,10 @@ def test_wrong_hdf5_shapes_fail_cleanly(tmp_path):
     with h5py.File(data, "w") as f:
         f["X"] = np.zeros((10, 200, 5), dtype=np.uint8)
         f["Y"] = np.zeros((10, 12), dtype=np.uint8)
-    target = "results/synthetic/models/CNN-25/trial_0/metrics.json"
+    target = RUN.format(model="CNN-25", trial=0) + "/metrics.json"
     result = snakemake(tmp_path, target, "--allowed-rules", "train")
     assert result.returncode != 0
     assert "'X' has shape (10, 200, 5), expected (N, L, 4) one-hot" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / target).exists()
-    assert not (tmp_path / "results/synthetic/models/CNN-25/trial_0/model.keras").exists()
+    assert not (tmp_path / RUN.format(model="CNN-25", trial=0) / "model.keras").exists()

@@ -2,6 +2,11 @@
 
     python -m motifrep.benchmark                      # CNN-2 and CNN-25, 1 and 2 threads
     python -m motifrep.benchmark --models CNN-25 --threads 1 --epochs 3 --analysis
+    python -m motifrep.benchmark --models CNN-deep:relu CNN-deep:exponential --task3-models CNN-local CNN-dist \
+        --threads 1 --analysis                        # P2: task-1 CNN-deep, task-3 models and simulation
+
+A model is NAME or NAME:ACTIVATION (first-layer activation). ``--task3-models`` are trained on
+a simulated P2 task-3 set (20,000 sequences: 10,000 positive, 10,000 negative).
 
 The filter -> PWM stage (5,000 test sequences) and Tomtom (30 filters x 519 JASPAR 2016
 motifs, memelite) are timed on randomly initialised models, with an empty numba cache
@@ -50,6 +55,42 @@ def bench_simulation(n_sequences: int, repeats: int) -> dict:
     return {"stage": "simulate", "n": n_sequences, "seconds": t, "per_second": n_sequences / t}
 
 
+def _task3_pwms():
+    import pandas as pd
+
+    from .jaspar import fetch_by_ids
+    from .regulatory import load_pool
+
+    core = pd.read_csv(REPO / "resources" / "task3_core.tsv", sep="\t", comment="#")
+    pool = load_pool(REPO / "resources" / "task3_pool.tsv")
+    return [m.pwm for m in fetch_by_ids(list(core.jaspar_id))], [m.pwm for m in fetch_by_ids(list(pool.jaspar_id))]
+
+
+def bench_regulatory(n_each: int, repeats: int) -> dict:
+    from .regulatory import simulate_regulatory
+
+    core, pool = _task3_pwms()
+    times = []
+    for r in range(repeats):
+        t0 = time.perf_counter()
+        simulate_regulatory(core, pool, n_each, n_each, 200, [0.5, 0.25, 0.17, 0.05, 0.03], 3, r)
+        times.append(time.perf_counter() - t0)
+    t = float(np.median(times))
+    return {"stage": "simulate task 3", "n": 2 * n_each, "seconds": t, "per_second": 2 * n_each / t}
+
+
+def make_task3_dataset(path: Path, n_each: int) -> None:
+    from .data import write_simulated
+    from .regulatory import simulate_regulatory
+    from .simulate import split_indices, strand_pwms
+
+    core, pool = _task3_pwms()
+    sim = simulate_regulatory(core, pool, n_each, n_each, 200, [0.5, 0.25, 0.17, 0.05, 0.03], 3, 22)
+    pwms, task, _ = strand_pwms(core + pool)
+    write_simulated(path, sim, split_indices(2 * n_each, [0.7, 0.1, 0.2]), ["regulatory"],
+                    [str(i) for i in range(len(pwms))], pwms, task, 22)
+
+
 def make_dataset(path: Path, n_sequences: int) -> None:
     from .data import write_simulated
     from .simulate import simulate, split_indices, strand_pwms
@@ -68,13 +109,15 @@ def bench_training_child(data: str, model: str, threads: int, epochs: int, batch
     from .train import train
 
     zoo = load_zoo(REPO / "resources" / "models.yaml")
+    name, _, activation = model.partition(":")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        metrics = train(data, model, zoo[model], tmp / "m.keras", tmp / "h.tsv", tmp / "m.json", trial=0, seed=1,
-                        epochs=epochs, patience=epochs, batch_size=batch_size, threads=threads)
+        metrics = train(data, name, zoo[name], tmp / "m.keras", tmp / "h.tsv", tmp / "m.json", trial=0, seed=1,
+                        epochs=epochs, patience=epochs, batch_size=batch_size, threads=threads,
+                        activation=activation or None)
         history = pd.read_csv(tmp / "h.tsv", sep="\t")
     per_epoch = float(history.seconds.iloc[1:].median()) if len(history) > 1 else float(history.seconds.iloc[0])
-    n_train = round(0.7 * metrics["n_test"] / 0.2)
+    n_train = round(0.7 * metrics["n_test"] / 0.2)  # the benchmark sets split 0.7 / 0.1 / 0.2
     print(f"RESULT\t{per_epoch}\t{n_train / per_epoch}\t{history.seconds.iloc[0]}")
 
 
@@ -136,7 +179,10 @@ def bench_analysis(data: Path, model: str, cache_dir: Path) -> list[dict]:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m motifrep.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="*", default=["CNN-2", "CNN-25"], help="zoo models to time")
+    parser.add_argument("--models", nargs="*", default=["CNN-2", "CNN-25"],
+                        help="zoo models (NAME or NAME:ACTIVATION) trained on the P1 / P2 task-1 set")
+    parser.add_argument("--task3-models", nargs="*", default=[],
+                        help="models (NAME or NAME:ACTIVATION) trained on a P2 task-3 set, e.g. CNN-local CNN-dist")
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="TensorFlow thread counts to try")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per timing run (median of epochs 2..)")
     parser.add_argument("--batch-size", type=int, default=100)
@@ -155,7 +201,7 @@ def main(argv=None) -> None:
         bench_training_child(data, model, int(threads), int(epochs), int(batch))
         return
 
-    rows = [bench_simulation(args.sequences, args.repeats)]
+    rows = [bench_simulation(args.sequences, args.repeats), bench_regulatory(10000, args.repeats)]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "bench.h5"
         t0 = time.perf_counter()
@@ -165,6 +211,13 @@ def main(argv=None) -> None:
         for model in args.models:
             for threads in args.threads:
                 rows.append(bench_training(data, model, threads, args.epochs, args.batch_size))
+        if args.task3_models:
+            task3 = Path(tmp) / "task3.h5"
+            make_task3_dataset(task3, 10000)
+            for model in args.task3_models:
+                for threads in args.threads:
+                    row = bench_training(task3, model, threads, args.epochs, args.batch_size)
+                    rows.append({**row, "stage": row["stage"].replace("train", "train task3"), "n": "14,000/epoch"})
         for model in args.analysis:
             rows += bench_analysis(data, model, Path(tmp) / f"numba_{model}")
     print(f"{'stage':32} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")

@@ -1,19 +1,41 @@
-"""Configuration validation against the JSON schema, with one-line messages."""
+"""Configuration: JSON-schema validation with one-line messages, and the checks that need
+more than the schema (names that refer to each other, sums, sizes), run at parse time so
+that ``snakemake -n`` fails too."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import yaml
 
 from .errors import ConfigError
-from .models import load_zoo, resolve
+from .models import ACTIVATION_NAMES, check_fits, first_activation_of, load_zoo, resolve
+
+# Folders under results/ that are not data sets.
+RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv"}
+# Training and filter keys that change no result: never parameters of a rule.
+RESOURCE_KEYS = {"threads", "mem_mb", "runtime"}
 
 
 def _where(error) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     return path or "(top level)"
+
+
+def load_config_file(path) -> dict:
+    """Read a YAML config file; one-line errors for a missing file, bad YAML, a non-mapping."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML ({' '.join(str(exc).split())})") from None
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"{path}: expected a non-empty mapping of config keys")
+    return data
 
 
 def validate(config: dict, schema_path) -> dict:
@@ -22,6 +44,8 @@ def validate(config: dict, schema_path) -> dict:
     Unknown keys are errors (``additionalProperties: false`` in the schema), so a mistyped
     key is reported instead of silently ignored.
     """
+    if not isinstance(config, dict) or not config:
+        raise ConfigError("config: empty; expected a mapping of config keys (see config/README.md)")
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator_cls = jsonschema.Draft202012Validator
 
@@ -33,7 +57,7 @@ def validate(config: dict, schema_path) -> dict:
         yield from validator_cls.VALIDATORS["properties"](validator, properties, instance, schema)
 
     filling = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
-    errors = sorted(filling(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    errors = sorted(filling(schema).iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         e = errors[0]
         if e.validator == "additionalProperties":
@@ -45,21 +69,157 @@ def validate(config: dict, schema_path) -> dict:
     return config
 
 
+def _check_probs(where: str, probs) -> None:
+    if not np.isclose(sum(probs), 1.0, atol=1e-6):
+        raise ConfigError(f"config {where}: {list(probs)} must sum to 1 (sums to {sum(probs):.4g})")
+
+
+def dataset_size(spec: dict) -> int:
+    if spec["kind"] == "multitask":
+        return spec["n_sequences"]
+    return spec["n_positive"] + spec["n_negative"]
+
+
+def check_dataset(name: str, spec: dict) -> None:
+    """Sums, sizes and motif room of one data set (schema types are already checked)."""
+    where = f"datasets.{name}"
+    if name in RESERVED:
+        raise ConfigError(f"config {where}: {name!r} is a reserved folder name under results/")
+    _check_probs(f"{where}.motif_count_probs", spec["motif_count_probs"])
+    _check_probs(f"{where}.split", spec["split"])
+    n = dataset_size(spec)
+    n_train = int(round(spec["split"][0] * n))
+    n_valid = int(round(spec["split"][1] * n))
+    sizes = {"train": n_train, "valid": n_valid, "test": n - n_train - n_valid}
+    empty = [part for part, size in sizes.items() if size < 1]
+    if empty:
+        raise ConfigError(f"config {where}.split: {spec['split']} of {n} sequences leaves {', '.join(empty)} empty")
+
+
+def check_activation(name: str) -> None:
+    """Known first-layer activation (checked without importing Keras: parse time stays fast)."""
+    if name not in ACTIVATION_NAMES:
+        raise ConfigError(f"unknown activation {name!r} (known: {', '.join(ACTIVATION_NAMES)})")
+
+
+def _activations(config: dict, zoo: dict, experiment: dict, model: str) -> list[str]:
+    names = experiment.get("activations") or [first_activation_of(zoo[model])]
+    for name in names:
+        check_activation(name)
+    return list(names)
+
+
 def check_models(config: dict, zoo_path) -> dict:
-    """Load the zoo plus config ``architectures``; check every model name config uses."""
+    """Load the zoo plus config ``architectures``; check every name the config uses."""
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
-    uses = [("models", name) for name in config["models"]]
-    uses += [(f"figures.{fig}", p["model"]) for fig, spec in (config.get("figures") or {}).items() for p in spec["panels"]]
-    uses += [("match_plot.models", name) for name in (config.get("match_plot") or {}).get("models", [])]
-    uses += [("filters.deep_layers", name) for name in (config.get("filters") or {}).get("deep_layers", {})]
-    for where, name in uses:
+    datasets = config["datasets"]
+    for name, spec in datasets.items():
+        check_dataset(name, spec)
+    for exp_name, exp in config["experiments"].items():
+        where = f"experiments.{exp_name}"
+        if exp["dataset"] not in datasets:
+            raise ConfigError(f"config {where}.dataset: unknown data set {exp['dataset']!r} "
+                              f"(known: {', '.join(sorted(datasets))})")
+        length = datasets[exp["dataset"]]["length"]
+        for model in exp["models"] + exp.get("match_plot", []):
+            try:
+                resolve(zoo, model)
+            except ConfigError as exc:
+                raise ConfigError(f"config {where}.models: {exc}") from None
+        for model in exp["models"]:
+            try:
+                check_fits(model, zoo[model], length)
+                _activations(config, zoo, exp, model)
+            except ConfigError as exc:
+                raise ConfigError(f"config {where}: {exc}") from None
+    for name in config.get("run") or []:
+        if name not in config["experiments"]:
+            known = ", ".join(sorted(config["experiments"]))
+            raise ConfigError(f"config run: unknown experiment {name!r} (known: {known})")
+    _check_deep_layers(config, zoo)
+    _check_figures(config, zoo)
+    run_settings(config, zoo)  # raises on conflicting settings for one run
+    return zoo
+
+
+def _n_conv(blocks) -> int:
+    return sum("conv" in block for block in blocks)
+
+
+def _check_deep_layers(config: dict, zoo: dict) -> None:
+    for name, layers in config["filters"].get("deep_layers", {}).items():
         try:
             resolve(zoo, name)
         except ConfigError as exc:
-            raise ConfigError(f"config {where}: {exc}") from None
-    n_conv = {name: sum("conv" in block for block in blocks) for name, blocks in zoo.items()}
-    for name, layers in (config.get("filters") or {}).get("deep_layers", {}).items():
+            raise ConfigError(f"config filters.deep_layers: {exc}") from None
         for layer in layers:
-            if layer > n_conv[name]:
-                raise ConfigError(f"config filters.deep_layers: {name} has {n_conv[name]} conv layers, not {layer}")
-    return zoo
+            if layer > _n_conv(zoo[name]):
+                raise ConfigError(f"config filters.deep_layers: {name} has {_n_conv(zoo[name])} conv layers, "
+                                  f"not {layer}")
+
+
+def _check_figures(config: dict, zoo: dict) -> None:
+    experiments = config["experiments"]
+    for fig, spec in (config.get("figures") or {}).items():
+        where = f"figures.{fig}"
+        if spec["experiment"] not in experiments:
+            raise ConfigError(f"config {where}.experiment: unknown experiment {spec['experiment']!r} "
+                              f"(known: {', '.join(sorted(experiments))})")
+        for panel in spec["panels"]:
+            try:
+                blocks = resolve(zoo, panel["model"])
+            except ConfigError as exc:
+                raise ConfigError(f"config {where}: {exc}") from None
+            if panel.get("activation"):
+                try:
+                    check_activation(panel["activation"])
+                except ConfigError as exc:
+                    raise ConfigError(f"config {where}: {exc}") from None
+            if panel.get("layer", 1) > _n_conv(blocks):
+                raise ConfigError(f"config {where}: {panel['model']} has {_n_conv(blocks)} conv layers, "
+                                  f"no layer {panel['layer']}")
+
+
+def training_settings(config: dict, experiment: dict) -> dict:
+    """The training keys that change a result: defaults overridden by the experiment's."""
+    merged = {**config["training"], **(experiment.get("training") or {})}
+    return {k: v for k, v in merged.items() if k not in RESOURCE_KEYS}
+
+
+def filter_settings(config: dict, experiment: dict) -> dict:
+    """The filter -> PWM keys that change a result (not threads, batch size, deep layers)."""
+    merged = {**config["filters"], **(experiment.get("filters") or {})}
+    return {k: v for k, v in merged.items() if k not in {"threads", "batch_size", "deep_layers"}}
+
+
+def run_settings(config: dict, zoo: dict) -> dict:
+    """(dataset, model, activation, trial) -> {experiment, training, filters} of every run.
+
+    Two experiments may share a run only with the same settings, else ConfigError.
+    """
+    runs: dict = {}
+    for exp_name, exp in config["experiments"].items():
+        settings = {"training": training_settings(config, exp), "filters": filter_settings(config, exp)}
+        for model in exp["models"]:
+            for act in _activations(config, zoo, exp, model):
+                for trial in range(exp["trials"]):
+                    key = (exp["dataset"], model, act, trial)
+                    if key in runs and {k: runs[key][k] for k in settings} != settings:
+                        raise ConfigError(
+                            f"config experiments.{exp_name}: run {'/'.join(map(str, key))} is also trained by "
+                            f"experiment {runs[key]['experiment']!r} with other training or filter settings")
+                    runs.setdefault(key, {"experiment": exp_name, **settings})
+    for fig in (config.get("figures") or {}).values():  # a figure may show runs its experiment lacks
+        exp = config["experiments"][fig["experiment"]]
+        settings = {"training": training_settings(config, exp), "filters": filter_settings(config, exp)}
+        for panel in fig["panels"]:
+            act = panel.get("activation") or first_activation_of(zoo[panel["model"]])
+            key = (exp["dataset"], panel["model"], act, fig["trial"])
+            runs.setdefault(key, {"experiment": fig["experiment"], **settings})
+    return runs
+
+
+def experiment_runs(config: dict, zoo: dict, exp_name: str) -> list[tuple[str, str, int]]:
+    """(model, activation, trial) of one experiment, in config order."""
+    exp = config["experiments"][exp_name]
+    return [(m, a, t) for m in exp["models"] for a in _activations(config, zoo, exp, m) for t in range(exp["trials"])]

@@ -7,6 +7,7 @@ Layout (one file per data set)::
     splits/train   int64  (n,)       row indices (sorted); likewise splits/valid, splits/test
     truth/{seq,tf,pwm,start,end} int64, truth/strand (b'+'/b'-'): one row per embedded motif
     mask           uint8  (N, L)     1 inside an embedded motif
+    info_mask      uint8  (N, L)     optional: 1 where the generating column has > 0.01 bits
     motifs/pwm     float64 (P, Wmax, 4), motifs/width (P,), motifs/task (P,): generating PWMs
     attrs: task_names, motif_ids, seed, creator
 
@@ -31,27 +32,58 @@ from .io import atomic_path
 SPLITS = ("train", "valid", "test")
 
 
+_ORDER = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
+
+
 def _dataset(group, name, data, chunks=None):
     return group.create_dataset(name, data=data, chunks=chunks, track_times=False)
 
 
+def _untimed(plist):
+    """Creation order tracked, no timestamps in object headers (so the bytes are reproducible)."""
+    plist.set_link_creation_order(_ORDER)
+    plist.set_attr_creation_order(_ORDER)
+    plist.set_obj_track_times(False)
+    return plist
+
+
+def _create_file(path) -> h5py.File:
+    """A new HDF5 file whose root group carries no timestamps (h5py's File cannot ask for that)."""
+    fcpl = _untimed(h5py.h5p.create(h5py.h5p.FILE_CREATE))
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_fclose_degree(h5py.h5f.CLOSE_STRONG)
+    return h5py.File(h5py.h5f.create(os.fsencode(path), h5py.h5f.ACC_TRUNC, fapl=fapl, fcpl=fcpl))
+
+
+def _group(parent, name) -> h5py.Group:
+    """A new group with tracked creation order and without timestamps."""
+    gcpl = _untimed(h5py.h5p.create(h5py.h5p.GROUP_CREATE))
+    return h5py.Group(h5py.h5g.create(parent.id, name.encode(), gcpl=gcpl))
+
+
 def write_simulated(path, sim, splits: dict, task_names, motif_ids, pwms, pwm_task, seed, config=None) -> None:
-    """Write a :class:`~motifrep.simulate.SimulatedSet` to ``path`` (atomically, byte-reproducibly)."""
+    """Write a :class:`~motifrep.simulate.SimulatedSet` to ``path`` (atomically, byte-reproducibly).
+
+    No object in the file carries a timestamp, so the same data give the same bytes at any
+    time. ``info_mask`` is written only when ``sim.info_mask`` is set.
+    """
     n, length, _ = sim.X.shape
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w", track_order=True) as f:
+        with _create_file(tmp) as f:
             chunk = (min(n, 1024), length, 4)
             _dataset(f, "X", sim.X, chunks=chunk)
             _dataset(f, "Y", sim.Y)
             _dataset(f, "mask", sim.mask, chunks=chunk[:2])
-            g = f.create_group("splits", track_order=True)
+            if getattr(sim, "info_mask", None) is not None:
+                _dataset(f, "info_mask", np.asarray(sim.info_mask, dtype=np.uint8), chunks=chunk[:2])
+            g = _group(f, "splits")
             for name in SPLITS:
                 _dataset(g, name, splits[name].astype(np.int64))
-            t = f.create_group("truth", track_order=True)
+            t = _group(f, "truth")
             for col in ("seq", "tf", "pwm", "start", "end"):
                 _dataset(t, col, sim.truth[col].to_numpy(np.int64))
             _dataset(t, "strand", sim.truth["strand"].to_numpy().astype("S1"))
-            m = f.create_group("motifs", track_order=True)
+            m = _group(f, "motifs")
             widths = np.array([p.shape[0] for p in pwms])
             stack = np.zeros((len(pwms), widths.max(), 4))
             for i, pwm in enumerate(pwms):
@@ -110,8 +142,11 @@ class Dataset:
             values = idx[()]
             if values.min() < 0 or values.max() >= X.shape[0] or np.any(np.diff(values) <= 0):
                 raise FormatError(f"{p}: '{key}' must hold sorted, unique row indices below {X.shape[0]}")
-        if "mask" in f and f["mask"].shape != X.shape[:2]:
-            raise FormatError(f"{p}: 'mask' has shape {f['mask'].shape}, expected {X.shape[:2]}")
+        for name in ("mask", "info_mask"):
+            if name in f and f[name].shape != X.shape[:2]:
+                raise FormatError(f"{p}: '{name}' has shape {f[name].shape}, expected {X.shape[:2]}")
+        if "info_mask" in f and f["info_mask"].dtype != np.uint8:
+            raise FormatError(f"{p}: 'info_mask' has dtype {f['info_mask'].dtype}, expected uint8")
 
     def __enter__(self):
         return self
@@ -150,6 +185,15 @@ class Dataset:
 
     def split_nbytes(self, split: str) -> int:
         return int(self.file[f"splits/{split}"].shape[0]) * self.length * 4
+
+    def position_truth(self, split: str | None = None) -> np.ndarray:
+        """Per-position ground truth ``info_mask`` (uint8 ``(n, L)``; 1 where the generating
+        column has information > 0.01 bits), all rows or those of ``split``."""
+        if "info_mask" not in self.file:
+            raise FormatError(f"{self.path}: no per-position ground truth ('info_mask') in this data set")
+        if split is None:
+            return self.file["info_mask"][()]
+        return self._rows("info_mask", self.indices(split))
 
     def truth(self) -> pd.DataFrame:
         """The ground-truth table (one row per embedded motif)."""

@@ -1,9 +1,11 @@
 """Turn convolutional filters into motifs from the sequences that activate them (SPEC 3.1).
 
 For each filter of a convolutional layer, every position whose activation exceeds
-``threshold`` x (that filter's maximum over the whole set) marks a *site*; the one-hot
-input window that position sees (its receptive field) is cut out and the windows are
-averaged into a position probability matrix (PPM).
+``threshold`` x (that filter's maximum over the whole set) marks a *site*; a window of the
+one-hot input around that position is cut out and the windows are averaged into a position
+probability matrix (PPM). The window is either the position's receptive field
+(``window=None``) or a fixed number of columns centred on it, as both authors' codes do
+(:data:`P1_WINDOW`, :data:`P2_WINDOW`; see :func:`pwm_window`).
 
 Conventions (the choices this module makes):
 
@@ -15,6 +17,20 @@ Conventions (the choices this module makes):
   1) pads ``(kernel - 1) // 2`` on the left and the rest on the right, for odd and even
   kernels alike; 'valid' pads nothing. Mapping back through a pooling layer (pool > 1) is not
   a fixed window, so :func:`receptive_field` refuses layers that follow one.
+* **Fixed window** (``window=W``). Both authors' ``activation_pwm`` cut ``X[pos - W//2 :
+  pos - W//2 + W]`` around the activation index ``pos`` of a 'same'-padded conv layer, i.e.
+  ``pos-9 .. pos+9`` for P1's ``W = 19`` and ``pos-10 .. pos+9`` for P2's ``W = 20``. For their
+  odd kernels that is centred on the filter (TensorFlow 'same' output ``pos`` sees
+  ``pos - (k-1)//2 .. pos + k//2``, centre ``pos``). :func:`pwm_window` generalises this as
+  ``start = offset + floor((width - W) / 2)`` from the receptive field ``(width, offset)``,
+  which gives exactly the authors' columns for odd kernels with 'same' padding and stays
+  centred on the filter for 'valid' padding. Layer 1 uses ``W`` as given, even when the
+  kernel is wider (as the authors did). Deeper layers use ``max(W, width)`` columns, centred
+  on the receptive field, so a window never cuts a deeper filter's own input short. This
+  departs from the authors: their layer-2 analysis of CNN-1
+  (``4_2ndlayer_filter_analysis_synthetic.py``) also ran ``activation_pwm(fmap, X,
+  threshold=0.5, window=19)``, 19 columns of a 23-wide field; with ``W = 19`` our layer-2
+  PPMs are the 23-wide field itself (the authors' 19 are its middle 19 columns).
 * **Weighting.** ``"activation"`` weights each window by its activation (Koo & Eddy 2019
   code); ``"uniform"`` takes the plain mean (Koo & Ploenzke 2021 code).
 * **Windows past the sequence ends.** ``"pad"``: the sequence is padded with zeros, so such
@@ -43,6 +59,10 @@ from .errors import MotifrepError
 from .meme import Motif
 
 WEIGHTINGS = ("activation", "uniform")
+#: Koo & Eddy 2019 code: ``activation_pwm(fmap, X, threshold=0.5, window=19)`` for every model.
+P1_WINDOW = 19
+#: Koo & Ploenzke 2021 code: ``activation_pwm(..., window=20)``.
+P2_WINDOW = 20
 WINDOW_EDGES = ("pad", "drop")
 # Keep pass-1 activations for pass 2 when they fit in this many bytes; else recompute them.
 ACTIVATION_CACHE_BYTES = 256 * 2**20
@@ -158,19 +178,28 @@ def receptive_field(model, layer: int = 1) -> tuple[int, int]:
     return width, offset
 
 
+def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, int]:
+    """Input columns cut around each site of ``conv{layer}``: ``(width, offset)``.
+
+    Position ``p`` contributes input positions ``p + offset`` to ``p + offset + width - 1``.
+    ``window=None``: the receptive field (:func:`receptive_field`). Otherwise ``window``
+    columns for layer 1 and ``max(window, field width)`` for deeper layers, placed at
+    ``offset = field_offset + floor((field_width - width) / 2)`` (module docstring).
+    """
+    rf_width, rf_offset = receptive_field(model, layer)
+    if window is None:
+        return rf_width, rf_offset
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
+    width = int(window) if layer == 1 else max(int(window), rf_width)
+    return width, rf_offset + (rf_width - width) // 2
+
+
 # --------------------------------------------------------------------------------------
 # Activation-based PPMs
 # --------------------------------------------------------------------------------------
 
-def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weighting: str = "activation",
-                    window_edges: str = "pad", batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """PPMs of the filters of ``conv{layer}`` from the input windows that activate them.
-
-    Returns ``(ppms, n_sites)``: float64 ``(F, W, 4)`` with ``W`` the receptive-field width,
-    and int64 ``(F,)``. A site is a position whose activation is > ``threshold`` x the filter's
-    maximum over all of ``X_uint8``; see the module docstring for ``weighting`` and
-    ``window_edges``. Two passes over the batches: the per-filter maxima, then the sums.
-    """
+def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) -> float:
     if weighting not in WEIGHTINGS:
         raise MotifrepError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
     if window_edges not in WINDOW_EDGES:
@@ -182,14 +211,14 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
     if not 0.0 <= threshold <= 1.0:
         raise MotifrepError(f"threshold must be in [0, 1], got {threshold}")
     _check_batch_size(batch_size)
-    width, offset = receptive_field(model, layer)
-    sub = _submodel(model, layer)
-    n, length = _check_x(model, X_uint8)
+    return threshold
 
-    # Pass 1: per-filter maximum (keeping the activations if they are small enough).
-    amax = None
+
+def _filter_maxima(sub, X, batch_size: int):
+    """Pass 1: per-filter maximum, output length, and the activations if they fit the cache."""
+    amax, out_len = None, 0
     cache, cache_bytes = [], 0
-    for _, _, acts in _batches(sub, X_uint8, batch_size):
+    for _, _, acts in _batches(sub, X, batch_size):
         out_len = acts.shape[1]
         bmax = acts.max(axis=(0, 1)).astype(np.float64)
         amax = bmax if amax is None else np.maximum(amax, bmax)
@@ -199,9 +228,29 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
                 cache.append(acts)
             else:
                 cache = None
+    return amax, out_len, cache
+
+
+def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weighting: str = "activation",
+                    window_edges: str = "pad", batch_size: int = 512,
+                    window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """PPMs of the filters of ``conv{layer}`` from the input windows that activate them.
+
+    Returns ``(ppms, n_sites)``: float64 ``(F, W, 4)`` and int64 ``(F,)``. ``W`` is the
+    receptive-field width for ``window=None``, else as :func:`pwm_window` says (``window``
+    columns for layer 1: :data:`P1_WINDOW` = 19 as Koo & Eddy 2019, :data:`P2_WINDOW` = 20 as
+    Koo & Ploenzke 2021). A site is a position whose activation is > ``threshold`` x the
+    filter's maximum over all of ``X_uint8``; see the module docstring for ``weighting`` and
+    ``window_edges``. Two passes over the batches: the per-filter maxima, then the sums.
+    """
+    threshold = _check_pwm_args(threshold, weighting, window_edges, batch_size)
+    width, offset = pwm_window(model, layer, window)
+    sub = _submodel(model, layer)
+    n, length = _check_x(model, X_uint8)
+
+    amax, out_len, cache = _filter_maxima(sub, X_uint8, batch_size)
     n_filters = amax.shape[0]
-    alive = amax > 0
-    cut = np.where(alive, threshold * amax, np.inf)  # dead filters: no site at all
+    cut = np.where(amax > 0, threshold * amax, np.inf)  # dead filters: no site at all
 
     # Window of position p starts at p + offset; pad the sequence so every window is in range.
     pad_left = max(0, -offset)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import urllib.error
 import urllib.request
 import warnings
-from pathlib import Path
 
 import numpy as np
 

@@ -145,3 +145,39 @@ def filter_best_matches(hits: pd.DataFrame, tf_table=None) -> pd.DataFrame:
         id_map = accepted_id_map(_as_tf_table(tf_table))
         best["tf"] = pd.Series([",".join(id_map.get(t, [])) for t in best["Target_ID"]], dtype=str, index=best.index)
     return best
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def match_table(runs, tf_table, out_table, out_summary, order) -> None:
+    """SPEC 3.3: per (model, activation, trial, layer) the fractions of filters matching any /
+    ground-truth motifs; and their mean ± std over trials.
+
+    ``runs``: dicts with model, activation, trial, layer, filters (MEME path), tomtom (TSV path).
+    A Tomtom table naming a filter that its filter file lacks is refused (FormatError).
+    """
+    import logging
+
+    from .io import write_tsv
+    from .meme import read_meme
+    from .tables import summarise
+    from .tomtom import read_tomtom_tsv
+
+    tfs = load_tf_table(tf_table)
+    rows = []
+    for run in runs:
+        filters = read_meme(run["filters"])
+        hits = read_tomtom_tsv(run["tomtom"])
+        unknown = sorted(set(hits["Query_ID"].astype(str)) - {f.id for f in filters})
+        if unknown:
+            raise FormatError(f"{run['tomtom']}: names filter {unknown[0]!r}, which is not in {run['filters']}")
+        stats = match_statistics(hits, len(filters), tfs)
+        rows.append({"model": run["model"], "activation": run.get("activation", "relu"), "trial": int(run["trial"]),
+                     "layer": int(run["layer"]), **stats})
+    table = pd.DataFrame(rows)
+    write_tsv(out_table, table)
+    summary = summarise(table, ("match_any", "match_ground_truth"), order=order,
+                        by=("model", "activation", "layer"))
+    write_tsv(out_summary, summary)
+    logging.getLogger("motifrep").info("match statistics of %d (model, activation, trial, layer) runs", len(table))

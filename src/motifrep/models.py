@@ -7,22 +7,35 @@ A model description is a list of blocks (see ``resources/models.yaml``)::
     - dense: {units: 512}
 
 Layers are named ``conv{i}``, ``conv{i}_bn``, ``conv{i}_act``, ``conv{i}_pool``,
-``dense{j}``..., ``output``, so later steps can read, e.g., first-layer activations from
-``conv1_act``.
+``conv{i}_dropout``, ``dense{j}``..., ``output``, so later steps can read, e.g., first-layer
+activations from ``conv1_act``.
+
+Keras is imported only inside the functions that build or load a model, so that validating a
+configuration (``load_zoo``) stays fast; :mod:`motifrep.activations` (which registers the custom
+activations with Keras) is imported there too.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, FormatError
 
-ACTIVATIONS = {"relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu"}
-CONV_KEYS = {"filters": int, "kernel": int, "padding": str, "activation": str, "pool": int, "pool_stride": int, "dropout": float}
+# The activation names an architecture may use. Implemented in motifrep.activations (its
+# ACTIVATIONS dict, which refuses to import if the two disagree); listed here so that checking a
+# configuration does not import Keras.
+ACTIVATION_NAMES = (
+    "relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu",
+    "exp_relu", "shift_scale_relu", "shift_scale_tanh", "shift_scale_sigmoid",
+    "shift_relu", "shift_tanh", "shift_sigmoid", "scale_relu", "scale_tanh", "scale_sigmoid",
+)
+CONV_KEYS = {"filters": int, "kernel": int, "padding": str, "activation": str, "pool": int, "pool_stride": int,
+             "pool_padding": str, "dropout": float}
 DENSE_KEYS = {"units": int, "activation": str, "dropout": float}
-CONV_DEFAULTS = {"padding": "same", "activation": "relu", "pool": 1, "dropout": 0.1}
+CONV_DEFAULTS = {"padding": "same", "activation": "relu", "pool": 1, "pool_padding": "same", "dropout": 0.1}
 DENSE_DEFAULTS = {"activation": "relu", "dropout": 0.5}
 INITIALIZERS = {"glorot_uniform", "he_normal", "he_uniform", "glorot_normal"}
 
@@ -56,10 +69,12 @@ def _check_block(model: str, i: int, block) -> tuple[str, dict]:
             raise ConfigError(f"{where}: {key} must be >= 1, got {out[key]}")
     if not 0 <= out["dropout"] < 1:
         raise ConfigError(f"{where}: dropout must be in [0, 1), got {out['dropout']}")
-    if out["activation"] not in ACTIVATIONS:
-        raise ConfigError(f"{where}: unknown activation {out['activation']!r} (known: {sorted(ACTIVATIONS)})")
-    if kind == "conv" and out["padding"] not in ("same", "valid"):
-        raise ConfigError(f"{where}: padding must be 'same' or 'valid', got {out['padding']!r}")
+    if out["activation"] not in ACTIVATION_NAMES:
+        known = ", ".join(sorted(ACTIVATION_NAMES))
+        raise ConfigError(f"{where}: unknown activation {out['activation']!r} (known: {known})")
+    for key in ("padding", "pool_padding") if kind == "conv" else ():
+        if out[key] not in ("same", "valid"):
+            raise ConfigError(f"{where}: {key} must be 'same' or 'valid', got {out[key]!r}")
     return kind, out
 
 
@@ -101,45 +116,137 @@ def resolve(zoo: dict, name: str) -> list:
     return zoo[name]
 
 
-def build_model(name: str, blocks, input_length: int, n_tasks: int, l2: float = 1e-6, init: str = "glorot_uniform"):
-    """Build (uncompiled) the Keras model that ``blocks`` describe."""
+def first_activation_of(blocks) -> str:
+    """The activation of the first conv block of a model description (default ``relu``)."""
+    for block in blocks or []:
+        if isinstance(block, dict) and "conv" in block:
+            return (block["conv"] or {}).get("activation", CONV_DEFAULTS["activation"])
+    return CONV_DEFAULTS["activation"]
+
+
+def _pooled_length(length: int, p: dict) -> int:
+    stride = p.get("pool_stride", p["pool"])
+    if p["pool_padding"] == "same":
+        return -(-length // stride)
+    return (length - p["pool"]) // stride + 1
+
+
+def check_fits(name: str, blocks, input_length: int) -> int:
+    """Check that every 'valid' kernel and every pool fits the positions left at its layer.
+
+    Lengths are followed block by block: a 'same' conv keeps the length, a 'valid' one leaves
+    L - k + 1; a pool leaves ceil(L / stride) ('same', the default) or floor((L - pool) / stride) + 1
+    ('valid'). Returns the number of positions after the last conv block (what is flattened).
+    """
+    if isinstance(input_length, bool) or not isinstance(input_length, int) or input_length < 1:
+        raise ConfigError(f"architecture {name!r}: input length must be an integer >= 1, got {input_length!r}")
+    length = input_length
+    for i, (kind, p) in enumerate(validate_architecture(name, blocks)):
+        if kind != "conv":
+            continue
+        where = f"architecture {name!r}, block {i + 1}"
+        if p["padding"] == "valid":
+            if p["kernel"] > length:
+                raise ConfigError(f"{where}: kernel {p['kernel']} longer than the {length} positions left at that "
+                                  f"layer (input {input_length} nt)")
+            length = length - p["kernel"] + 1
+        if p["pool"] > 1:
+            if p["pool"] > length:
+                raise ConfigError(f"{where}: pool {p['pool']} longer than the {length} positions left at that "
+                                  f"layer (input {input_length} nt)")
+            length = _pooled_length(length, p)
+    return length
+
+
+def _conv_block(x, tag: str, p: dict, activation, init: str, reg):
+    """Conv1D (no bias) -> BatchNorm -> activation -> MaxPool -> Dropout."""
+    from keras import layers
+
+    x = layers.Conv1D(p["filters"], p["kernel"], padding=p["padding"], use_bias=False,
+                      kernel_initializer=init, kernel_regularizer=reg, name=tag)(x)
+    x = layers.BatchNormalization(name=f"{tag}_bn")(x)
+    x = layers.Activation(activation, name=f"{tag}_act")(x)
+    if p["pool"] > 1:
+        x = layers.MaxPooling1D(p["pool"], strides=p.get("pool_stride", p["pool"]), padding=p["pool_padding"],
+                                name=f"{tag}_pool")(x)
+    if p["dropout"]:
+        x = layers.Dropout(p["dropout"], name=f"{tag}_dropout")(x)
+    return x
+
+
+def _dense_block(x, tag: str, p: dict, activation, init: str, reg):
+    """Dense (no bias) -> BatchNorm -> activation -> Dropout."""
+    from keras import layers
+
+    x = layers.Dense(p["units"], use_bias=False, kernel_initializer=init, kernel_regularizer=reg, name=tag)(x)
+    x = layers.BatchNormalization(name=f"{tag}_bn")(x)
+    x = layers.Activation(activation, name=f"{tag}_act")(x)
+    if p["dropout"]:
+        x = layers.Dropout(p["dropout"], name=f"{tag}_dropout")(x)
+    return x
+
+
+def build_model(name: str, blocks, input_length: int, n_tasks: int, l2: float = 1e-6, init: str = "glorot_uniform",
+                first_activation: str | None = None):
+    """Build (uncompiled) the Keras model that ``blocks`` describe.
+
+    ``first_activation`` (a name from :data:`motifrep.activations.ACTIVATIONS`) replaces the
+    activation of the first conv block only; later blocks keep their own (ReLU by default).
+    """
     import keras
     from keras import layers
 
+    from .activations import get_activation
+
     if init not in INITIALIZERS:
         raise ConfigError(f"training.init: unknown initializer {init!r} (known: {sorted(INITIALIZERS)})")
+    if first_activation is not None:
+        try:
+            get_activation(first_activation)
+        except ConfigError as exc:
+            raise ConfigError(f"architecture {name!r}, first_activation: {exc}") from None
+    checked = validate_architecture(name, blocks)
+    check_fits(name, blocks, input_length)
     reg = keras.regularizers.l2(l2) if l2 else None
     inputs = keras.Input((input_length, 4), name="sequence")
     x = inputs
     n_conv = n_dense = 0
-    for kind, p in validate_architecture(name, blocks):
+    for kind, p in checked:
         if kind == "conv":
             n_conv += 1
-            tag = f"conv{n_conv}"
-            x = layers.Conv1D(p["filters"], p["kernel"], padding=p["padding"], use_bias=False,
-                              kernel_initializer=init, kernel_regularizer=reg, name=tag)(x)
-            x = layers.BatchNormalization(name=f"{tag}_bn")(x)
-            x = layers.Activation(p["activation"], name=f"{tag}_act")(x)
-            if p["pool"] > 1:
-                x = layers.MaxPooling1D(p["pool"], strides=p.get("pool_stride", p["pool"]), padding="same",
-                                        name=f"{tag}_pool")(x)
-            if p["dropout"]:
-                x = layers.Dropout(p["dropout"], name=f"{tag}_dropout")(x)
+            act = first_activation if n_conv == 1 and first_activation is not None else p["activation"]
+            x = _conv_block(x, f"conv{n_conv}", p, get_activation(act), init, reg)
         else:
             if n_dense == 0:
                 x = layers.Flatten(name="flatten")(x)
             n_dense += 1
-            tag = f"dense{n_dense}"
-            x = layers.Dense(p["units"], use_bias=False, kernel_initializer=init, kernel_regularizer=reg, name=tag)(x)
-            x = layers.BatchNormalization(name=f"{tag}_bn")(x)
-            x = layers.Activation(p["activation"], name=f"{tag}_act")(x)
-            if p["dropout"]:
-                x = layers.Dropout(p["dropout"], name=f"{tag}_dropout")(x)
+            x = _dense_block(x, f"dense{n_dense}", p, get_activation(p["activation"]), init, reg)
     if n_dense == 0:
         x = layers.Flatten(name="flatten")(x)
     outputs = layers.Dense(n_tasks, activation="sigmoid", kernel_initializer=init, kernel_regularizer=reg,
                            name="output")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def load_model(path):
+    """Load a saved ``.keras`` model (custom activations included); FormatError if it is not one."""
+    import keras
+
+    from . import activations  # noqa: F401  (registers the custom activations with Keras)
+
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: model file not found")
+    if path.suffix != ".keras":
+        raise FormatError(f"{path}: not a Keras model archive (the name must end in .keras)")
+    if not zipfile.is_zipfile(path):
+        raise FormatError(f"{path}: not a Keras model archive (not a zip file)")
+    try:
+        return keras.models.load_model(path)
+    except (ValueError, KeyError, OSError, TypeError, zipfile.BadZipFile) as exc:
+        text = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+        reason = (text.strip().splitlines() or [type(exc).__name__])[0]
+        raise FormatError(f"{path}: not a Keras model archive ({reason})") from None
 
 
 def count_trainable(model) -> int:

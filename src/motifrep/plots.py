@@ -234,3 +234,52 @@ def match_fraction_barplot(table: pd.DataFrame, out_paths, x: str = "pool", titl
         ax.set_title(title)
     save_figure(fig, paths)
     return fig
+
+
+# ----------------------------------------------------------------------------- activations (P2 Fig 1)
+
+
+def activation_barplot(summary: pd.DataFrame, out_paths, title=None) -> Figure:
+    """P2 Fig 1: per model (columns) and first-layer activation (bars), the fraction of
+    first-layer filters matching any JASPAR / a ground-truth motif (top) and the test AUPR
+    (bottom); error bars are the std over trials (none with one trial)."""
+    paths = _output_paths(out_paths)
+    needed = ["model", "activation", "layer", "aupr_mean", "aupr_std"]
+    needed += [f"{c}_{s}" for c, _, _ in _BAR_SERIES for s in ("mean", "std")]
+    missing = [c for c in needed if c not in summary.columns]
+    if missing:
+        raise MotifrepError(f"summary table lacks column(s) {', '.join(missing)}")
+    table = summary[summary.layer == 1]
+    if table.empty:
+        raise MotifrepError("summary table has no first-layer rows: nothing to plot")
+    models = list(dict.fromkeys(table.model))
+    fig = Figure(figsize=(max(4.0, 3.2 * len(models)), 5.2), layout="constrained")
+    axes = fig.subplots(2, len(models), squeeze=False)
+    for j, model in enumerate(models):
+        rows = table[table.model == model].reset_index(drop=True)
+        pos = np.arange(len(rows))
+        top, bottom = axes[0, j], axes[1, j]
+        for k, (col, name, colour) in enumerate(_BAR_SERIES):
+            top.bar(pos + (k - 0.5) * 0.38, rows[f"{col}_mean"], 0.38, yerr=rows[f"{col}_std"].fillna(0),
+                    capsize=2, color=colour, label=name, error_kw={"elinewidth": 1})
+        bottom.bar(pos, rows["aupr_mean"], 0.6, yerr=rows["aupr_std"].fillna(0), capsize=2, color="#2ca02c")
+        for ax, label in ((top, "fraction of filters"), (bottom, "test AUPR")):
+            ax.set_xticks(pos, rows["activation"], rotation=45, ha="right", fontsize=8)
+            ax.set_ylim(0, 1)
+            ax.spines[["top", "right"]].set_visible(False)
+            if j == 0:
+                ax.set_ylabel(label)
+        top.set_title(model, fontsize=10)
+    axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_activation_plot(summary_tsv, out_paths, title=None) -> None:
+    """Workflow step: :func:`activation_barplot` of an experiment's summary table."""
+    import logging
+
+    activation_barplot(pd.read_csv(summary_tsv, sep="\t"), out_paths, title=title)
+    logging.getLogger("motifrep").info("wrote %s", ", ".join(map(str, out_paths)))

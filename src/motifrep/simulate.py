@@ -27,13 +27,16 @@ class SimulatedSet:
 
     ``X`` uint8 ``(N, L, 4)`` one-hot; ``Y`` uint8 ``(N, T)`` multi-hot labels;
     ``truth`` one row per embedded motif (seq, tf, pwm, strand, start, end; end exclusive);
-    ``mask`` uint8 ``(N, L)``: 1 where a position lies inside an embedded motif.
+    ``mask`` uint8 ``(N, L)``: 1 where a position lies inside an embedded motif;
+    ``info_mask`` uint8 ``(N, L)`` or None: 1 where the generating column carries information
+    (:func:`motifrep.regulatory.information_content` > 0.01 bits), set by the regulatory-code set.
     """
 
     X: np.ndarray
     Y: np.ndarray
     truth: pd.DataFrame
     mask: np.ndarray
+    info_mask: np.ndarray | None = None
 
 
 def strand_pwms(pwms: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -65,6 +68,93 @@ def _gaps(rng, n_motifs: np.ndarray, leftover: np.ndarray, k_max: int) -> np.nda
     return gaps
 
 
+def check_count_probs(count_probs) -> np.ndarray:
+    """``count_probs`` as a float array; ConfigError unless non-negative and summing to 1."""
+    probs = np.asarray(count_probs, dtype=float)
+    if probs.ndim != 1 or probs.size == 0 or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0, atol=1e-6):
+        raise ConfigError(f"simulation.motif_count_probs: {list(count_probs)} must be non-negative and sum to 1")
+    return probs
+
+
+def check_fits(widths: np.ndarray, k_max: int, length: int) -> None:
+    """ConfigError unless ``k_max`` of the widest motifs fit in ``length`` nt."""
+    if widths.max() * k_max > length:
+        raise ConfigError(
+            f"simulation.length: {length} nt cannot hold {k_max} motifs of up to {widths.max()} nt"
+        )
+
+
+def layout(rng, widths: np.ndarray, n_sequences: int, length: int, probs: np.ndarray, min_motifs: int = 1):
+    """Draw, per sequence, the motif count, the PWMs (indices into ``widths``) and their starts.
+
+    ``probs[k]`` is P(min_motifs + k motifs). Motifs are placed in draw order without overlap,
+    separated by random gaps (:func:`_gaps`). Returns ``(seq, pwm, start)`` arrays, one entry per
+    embedded motif, in (sequence, draw) order, i.e. sorted by sequence then start.
+    """
+    k_max = min_motifs + probs.size - 1
+    n_motifs = rng.choice(np.arange(min_motifs, k_max + 1), size=n_sequences, p=probs / probs.sum())
+    pwm_idx = rng.integers(0, len(widths), size=(n_sequences, k_max))
+    valid = np.arange(k_max)[None, :] < n_motifs[:, None]
+    motif_w = np.where(valid, widths[pwm_idx], 0)
+    leftover = length - motif_w.sum(axis=1)
+    gaps = _gaps(rng, n_motifs, leftover, k_max)
+    starts = np.cumsum(gaps[:, :k_max], axis=1) + np.cumsum(motif_w, axis=1) - motif_w
+    seq_of, slot = np.nonzero(valid)
+    return seq_of, pwm_idx[seq_of, slot], starts[seq_of, slot]
+
+
+def motif_positions(occ_seq: np.ndarray, occ_start: np.ndarray, occ_w: np.ndarray):
+    """Every column of every embedded motif: ``(seq, position, column-in-motif)`` arrays."""
+    col = np.arange(occ_w.sum()) - np.repeat(np.cumsum(occ_w) - occ_w, occ_w)
+    return np.repeat(occ_seq, occ_w), np.repeat(occ_start, occ_w) + col, col
+
+
+def pwm_stack(pwms: list[np.ndarray]) -> np.ndarray:
+    """``(P, Wmax, 4)`` array of the PWMs, padded with uniform 0.25 rows."""
+    widths = np.array([p.shape[0] for p in pwms])
+    stack = np.full((len(pwms), widths.max(), 4), 0.25)
+    for p, pwm in enumerate(pwms):
+        stack[p, : pwm.shape[0]] = pwm
+    return stack
+
+
+def sample_bases(rng, stack: np.ndarray, n_sequences: int, length: int, pos_seq, pos, pos_pwm, col) -> np.ndarray:
+    """One-hot ``(N, L, 4)`` uint8 sequences: each motif column ``(pos_seq, pos)`` sampled from
+    ``stack[pos_pwm, col]``, every other base uniform. Sampled in fixed blocks of
+    :data:`BASE_CHUNK` sequences (uniform draws compared with cumulative columns), so the
+    bytes depend only on the generator state, not on memory.
+    """
+    cum = np.cumsum(stack, axis=2)[:, :, :3]  # thresholds between A|C, C|G, G|T
+    X = np.empty((n_sequences, length, 4), dtype=np.uint8)
+    eye = np.eye(4, dtype=np.uint8)
+    background = np.array([0.25, 0.5, 0.75])
+    order = np.argsort(pos_seq, kind="stable")  # block slicing needs positions grouped by sequence
+    pos_seq, pos, pos_pwm, col = pos_seq[order], pos[order], pos_pwm[order], col[order]
+    bounds = np.searchsorted(pos_seq, np.arange(0, n_sequences + BASE_CHUNK, BASE_CHUNK))
+    for b, lo in enumerate(range(0, n_sequences, BASE_CHUNK)):
+        hi = min(lo + BASE_CHUNK, n_sequences)
+        thresholds = np.broadcast_to(background, (hi - lo, length, 3)).copy()
+        sel = slice(bounds[b], bounds[b + 1])
+        thresholds[pos_seq[sel] - lo, pos[sel]] = cum[pos_pwm[sel], col[sel]]
+        u = rng.random((hi - lo, length, 1))
+        X[lo:hi] = eye[(u >= thresholds).sum(axis=2)]
+    return X
+
+
+def truth_table(occ_seq, occ_pwm, occ_start, widths, pwm_task, pwm_strand) -> pd.DataFrame:
+    """The ground-truth table: one row per embedded motif (end exclusive)."""
+    return pd.DataFrame(
+        {
+            "seq": occ_seq.astype(np.int64),
+            "tf": pwm_task[occ_pwm].astype(np.int64),
+            "pwm": occ_pwm.astype(np.int64),
+            "strand": np.where(pwm_strand[occ_pwm] > 0, "+", "-"),
+            "start": occ_start.astype(np.int64),
+            "end": (occ_start + widths[occ_pwm]).astype(np.int64),
+        }
+    )
+
+
 def simulate(
     pwms: list[np.ndarray],
     pwm_task: np.ndarray,
@@ -80,73 +170,24 @@ def simulate(
     ``pwms``: list of ``(width, 4)`` probability matrices to draw from; ``pwm_task[p]`` is
     the task (TF) of PWM ``p``; ``count_probs[k]`` is P(k + 1 motifs in a sequence).
     """
-    probs = np.asarray(count_probs, dtype=float)
-    if probs.ndim != 1 or probs.size == 0 or np.any(probs < 0) or not np.isclose(probs.sum(), 1.0, atol=1e-6):
-        raise ConfigError(f"simulation.motif_count_probs: {list(count_probs)} must be non-negative and sum to 1")
+    probs = check_count_probs(count_probs)
     pwm_task = np.asarray(pwm_task)
     if pwm_strand is None:
         pwm_strand = np.ones(len(pwms), dtype=np.int8)
     widths = np.array([p.shape[0] for p in pwms])
-    k_max = probs.size
-    if widths.max() * k_max > length:
-        raise ConfigError(
-            f"simulation.length: {length} nt cannot hold {k_max} motifs of up to {widths.max()} nt"
-        )
+    check_fits(widths, probs.size, length)
     rng = np.random.default_rng(seed)
 
-    # Layout: how many motifs, which PWMs, where.
-    n_motifs = rng.choice(np.arange(1, k_max + 1), size=n_sequences, p=probs / probs.sum())
-    pwm_idx = rng.integers(0, len(pwms), size=(n_sequences, k_max))
-    valid = np.arange(k_max)[None, :] < n_motifs[:, None]
-    motif_w = np.where(valid, widths[pwm_idx], 0)
-    leftover = length - motif_w.sum(axis=1)
-    gaps = _gaps(rng, n_motifs, leftover, k_max)
-    starts = np.cumsum(gaps[:, :k_max], axis=1) + np.cumsum(motif_w, axis=1) - motif_w
-
-    seq_of, slot = np.nonzero(valid)  # one entry per embedded motif, in (seq, draw) order
-    occ_pwm = pwm_idx[seq_of, slot]
-    occ_start = starts[seq_of, slot]
-    occ_w = widths[occ_pwm]
-    truth = pd.DataFrame(
-        {
-            "seq": seq_of.astype(np.int64),
-            "tf": pwm_task[occ_pwm].astype(np.int64),
-            "pwm": occ_pwm.astype(np.int64),
-            "strand": np.where(pwm_strand[occ_pwm] > 0, "+", "-"),
-            "start": occ_start.astype(np.int64),
-            "end": (occ_start + occ_w).astype(np.int64),
-        }
-    )
-
-    # Column-by-column positions of every embedded motif.
-    col = np.arange(occ_w.sum()) - np.repeat(np.cumsum(occ_w) - occ_w, occ_w)
-    pos_seq = np.repeat(seq_of, occ_w)
-    pos = np.repeat(occ_start, occ_w) + col
-    pos_pwm = np.repeat(occ_pwm, occ_w)
-    stack = np.full((len(pwms), widths.max(), 4), 0.25)
-    for p, pwm in enumerate(pwms):
-        stack[p, : pwm.shape[0]] = pwm
-    cum = np.cumsum(stack, axis=2)[:, :, :3]  # thresholds between A|C, C|G, G|T
+    seq_of, occ_pwm, occ_start = layout(rng, widths, n_sequences, length, probs)
+    truth = truth_table(seq_of, occ_pwm, occ_start, widths, pwm_task, pwm_strand)
+    pos_seq, pos, col = motif_positions(seq_of, occ_start, widths[occ_pwm])
 
     mask = np.zeros((n_sequences, length), dtype=np.uint8)
     mask[pos_seq, pos] = 1
     Y = np.zeros((n_sequences, n_tasks), dtype=np.uint8)
     Y[seq_of, pwm_task[occ_pwm]] = 1
-
-    # Sample bases in fixed-size blocks: uniform draws compared with cumulative columns.
-    X = np.empty((n_sequences, length, 4), dtype=np.uint8)
-    eye = np.eye(4, dtype=np.uint8)
-    background = np.array([0.25, 0.5, 0.75])
-    order = np.argsort(pos_seq, kind="stable")  # already sorted; keeps block slicing simple
-    pos_seq, pos, pos_pwm, col = pos_seq[order], pos[order], pos_pwm[order], col[order]
-    bounds = np.searchsorted(pos_seq, np.arange(0, n_sequences + BASE_CHUNK, BASE_CHUNK))
-    for b, lo in enumerate(range(0, n_sequences, BASE_CHUNK)):
-        hi = min(lo + BASE_CHUNK, n_sequences)
-        thresholds = np.broadcast_to(background, (hi - lo, length, 3)).copy()
-        sel = slice(bounds[b], bounds[b + 1])
-        thresholds[pos_seq[sel] - lo, pos[sel]] = cum[pos_pwm[sel], col[sel]]
-        u = rng.random((hi - lo, length, 1))
-        X[lo:hi] = eye[(u >= thresholds).sum(axis=2)]
+    X = sample_bases(rng, pwm_stack(pwms), n_sequences, length, pos_seq, pos, np.repeat(occ_pwm, widths[occ_pwm]),
+                     col)
     return SimulatedSet(X=X, Y=Y, truth=truth, mask=mask)
 
 

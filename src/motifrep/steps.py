@@ -15,12 +15,11 @@ import pandas as pd
 
 from . import jaspar
 from .data import Dataset, write_simulated
-from .errors import ConfigError, FormatError, MotifrepError
+from .errors import ConfigError, MotifrepError
 from .io import write_tsv
 from .matching import load_tf_table
 from .meme import read_meme
 from .simulate import simulate, split_indices, strand_pwms
-from .tables import classification_table, summarise
 from .versions import library_versions
 
 log = logging.getLogger("motifrep")
@@ -69,13 +68,6 @@ def simulate_synthetic(jaspar_meme, tf_table, out, n_sequences, length, motif_co
              len(sim.truth), list(split), {k: len(v) for k, v in splits.items()})
 
 
-def aggregate_classification(metrics_files, out_table, out_summary, order) -> None:
-    table = classification_table(metrics_files)
-    write_tsv(out_table, table)
-    write_tsv(out_summary, summarise(table, order=order))
-    log.info("aggregated %d runs of %d models", len(table), table["model"].nunique())
-
-
 def write_versions(out) -> None:
     versions = library_versions()
     write_tsv(out, pd.DataFrame({"package": list(versions), "version": list(versions.values())}))
@@ -85,71 +77,43 @@ def write_versions(out) -> None:
 
 
 def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
-                    ic_threshold, flank, batch_size, threads) -> None:
-    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set."""
+                    ic_threshold, flank, batch_size, threads, window: int | None = None) -> None:
+    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
+
+    ``window``: columns cut around each site (19 as Koo & Eddy 2019, 20 as Koo & Ploenzke
+    2021; see :func:`motifrep.filters.pwm_window`); ``None`` cuts the receptive field.
+    """
     from .filters import activation_pwms, filters_to_motifs
     from .meme import write_meme
     from .train import configure_tensorflow
 
-    configure_tensorflow(threads, seed=0)
-    import keras
+    from .models import load_model
 
-    try:
-        model = keras.models.load_model(model_path)
-    except (OSError, ValueError) as exc:
-        raise FormatError(f"{model_path}: cannot load the Keras model ({str(exc).splitlines()[0]})") from None
+    configure_tensorflow(threads, seed=0)
+    model = load_model(model_path)  # knows motifrep's custom activations; one-line errors
     with Dataset(data_path) as ds:
         X, _ = ds.load("test")
     ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=threshold, weighting=weighting,
-                                    window_edges=window_edges, batch_size=batch_size)
+                                    window_edges=window_edges, batch_size=batch_size, window=window)
     write_meme(out_full, filters_to_motifs(ppms, clip=False, n_sites=n_sites))
     write_meme(out_clipped, filters_to_motifs(ppms, clip=True, ic_threshold=ic_threshold, flank=flank,
                                               n_sites=n_sites))
-    log.info("layer %d: %d filters, %d without any site above %.2f x max; %d test sequences", layer, len(ppms),
-             int((n_sites == 0).sum()), threshold, len(X))
+    log.info("layer %d: %d filters, %d-column windows, %d without any site above %.2f x max; %d test sequences",
+             layer, len(ppms), ppms.shape[1], int((n_sites == 0).sum()), threshold, len(X))
 
 
-def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudocount, numba_cache, threads) -> None:
-    """SPEC 3.2: Tomtom of the filters against JASPAR; hits with E <= thresh."""
+def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudocount, numba_cache, threads,
+                    min_overlap: int = 1) -> None:
+    """SPEC 3.2: Tomtom of the filters against JASPAR; hits with E <= thresh.
+
+    ``min_overlap``: Tomtom's ``-min-overlap`` (MEME's default 1, which the authors ran).
+    """
     from .tomtom import run_tomtom, write_tomtom_tsv
 
     hits = run_tomtom(read_meme(filters_meme), read_meme(jaspar_meme), engine=engine, thresh=thresh,
-                      pseudocount=pseudocount, numba_cache_dir=numba_cache, threads=threads)
+                      pseudocount=pseudocount, numba_cache_dir=numba_cache, threads=threads, min_overlap=min_overlap)
     write_tomtom_tsv(out_tsv, hits)
     log.info("%s: %d hits (E <= %g) for %d filters", engine, len(hits), thresh, hits["Query_ID"].nunique())
-
-
-def match_table(runs, tf_table, out_table, out_summary, order) -> None:
-    """SPEC 3.3: per (model, trial, layer) the fractions of filters matching any / ground-truth motifs.
-
-    ``runs``: dicts with model, trial, layer, filters (MEME path), tomtom (TSV path).
-    """
-    from .matching import match_statistics
-    from .tomtom import read_tomtom_tsv
-
-    tfs = load_tf_table(tf_table)
-    rows = []
-    for run in runs:
-        stats = match_statistics(read_tomtom_tsv(run["tomtom"]), len(read_meme(run["filters"])), tfs)
-        rows.append({"model": run["model"], "trial": int(run["trial"]), "layer": int(run["layer"]), **stats})
-    table = pd.DataFrame(rows)
-    write_tsv(out_table, table)
-    write_tsv(out_summary, summarise(table, ("match_any", "match_ground_truth"), order=order, by=("model", "layer")))
-    log.info("match statistics of %d (model, trial, layer) runs", len(table))
-
-
-def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order) -> None:
-    """Table 1: ours beside the published values, with differences."""
-    from .io import write_text
-    from .tables import load_published, table1, table1_markdown
-
-    table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
-                   load_published(published_tsv), order=order)
-    write_tsv(out_tsv, table)
-    write_text(out_md, table1_markdown(table))
-    flagged = table[table.differs != ""]
-    for row in flagged.itertuples():
-        log.info("differs from the paper: %s layer %d: %s", row.model, row.layer, row.differs)
 
 
 def _motif_names(jaspar_meme) -> tuple[dict, dict]:

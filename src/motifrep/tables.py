@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pandas as pd
 
 from .errors import FormatError
+from .io import write_text, write_tsv
+
+log = logging.getLogger("motifrep")
 
 
 def classification_table(metrics_files) -> pd.DataFrame:
@@ -16,19 +20,23 @@ def classification_table(metrics_files) -> pd.DataFrame:
         try:
             with open(path) as handle:
                 m = json.load(handle)
-            rows.append({"model": m["model"], "trial": m["trial"], "auroc": m["auroc_mean"], "aupr": m["aupr_mean"],
-                         "n_params": m["n_params"], "best_epoch": m["best_epoch"], "epochs_run": m["epochs_run"]})
+            rows.append({"model": m["model"], "activation": m.get("activation") or "relu", "trial": m["trial"],
+                         "auroc": m["auroc_mean"], "aupr": m["aupr_mean"], "n_params": m["n_params"],
+                         "best_epoch": m["best_epoch"], "epochs_run": m["epochs_run"]})
         except (OSError, ValueError, KeyError) as exc:
             raise FormatError(f"{path}: not a metrics file from the training step ({exc})") from None
     return pd.DataFrame(rows)
 
 
-def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None, by=("model",)) -> pd.DataFrame:
-    """Mean and sample standard deviation over trials for each model (or each ``by`` group).
+def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None, by=None) -> pd.DataFrame:
+    """Mean and sample standard deviation over trials for each model (or each ``by`` group;
+    default: model, plus activation when the table has that column).
 
     ``order``: model names in the order rows should appear (default: first appearance).
     With a single trial the std is NaN (written as empty).
     """
+    if by is None:
+        by = ("model", "activation") if "activation" in table.columns else ("model",)
     grouped = table.groupby(list(by), sort=False)
     out = grouped.size().rename("n_trials").to_frame()
     for col in columns:
@@ -56,6 +64,11 @@ def load_published(path) -> pd.DataFrame:
     needed = {"model", "layer", "metric", "relation", "value", "std"}
     if not needed <= set(table.columns):
         raise FormatError(f"{path}: needs columns {sorted(needed)}")
+    if "std_over" not in table.columns:
+        table["std_over"] = "trials"
+    bad = set(table.std_over.dropna()) - {"trials", "tasks"}
+    if bad:
+        raise FormatError(f"{path}: unknown std_over value(s) {sorted(bad)} (use trials or tasks)")
     bad = set(table.relation) - {"=", "<=", ">="}
     if bad:
         raise FormatError(f"{path}: unknown relation(s) {sorted(bad)} (use =, <=, >=)")
@@ -68,6 +81,16 @@ def _format(mean, std) -> str:
     return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
 
 
+def _format_published(p) -> str:
+    """Published text: "0.980 ± 0.027" (std over trials), "0.968 (task sd 0.028)" (spread over
+    the tasks of one run), "<= 0.453" (a bound)."""
+    if p.relation != "=":
+        return f"{p.relation} {p.value:.3f}"
+    if p.get("std_over") == "tasks" and not pd.isna(p["std"]):
+        return f"{p.value:.3f} (task sd {p['std']:.3f})"
+    return _format(p.value, p["std"])
+
+
 def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.DataFrame, order=None) -> pd.DataFrame:
     """Table 1: per (model, layer) ours (mean, std over trials) beside the published value.
 
@@ -78,9 +101,10 @@ def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.Da
     ``differs`` lists the metrics where ours is off by more than ``FLAG_DIFFERENCE`` or
     outside a published bound.
     """
-    cls = summarise(classification, ("auroc", "aupr"))
-    out = summarise(matches, ("match_any", "match_ground_truth"), by=("model", "layer"))
-    out = out.merge(cls.drop(columns="n_trials"), on="model", how="left")
+    keys = ["model", "activation"] if "activation" in matches.columns else ["model"]
+    cls = summarise(classification, ("auroc", "aupr"), by=keys)
+    out = summarise(matches, ("match_any", "match_ground_truth"), by=(*keys, "layer"))
+    out = out.merge(cls.drop(columns="n_trials"), on=keys, how="left")
     pub = published.set_index(["model", "layer", "metric"])
     differs = [[] for _ in range(len(out))]
     for metric in METRICS:
@@ -88,12 +112,12 @@ def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.Da
         for i, row in enumerate(out.itertuples(index=False)):
             key = (row.model, row.layer if metric.startswith("match") else 1, metric)
             ours = getattr(row, f"{metric}_mean")
-            if key not in pub.index:
+            if key not in pub.index or getattr(row, "activation", "relu") != "relu":  # P1 trained relu only
                 text.append(""), diff.append(float("nan")), met.append(None)
                 continue
             p = pub.loc[key]
             p = p.iloc[0] if isinstance(p, pd.DataFrame) else p
-            text.append(_format(p.value, p["std"]) if p.relation == "=" else f"{p.relation} {p.value:.3f}")
+            text.append(_format_published(p))
             d = ours - p.value
             diff.append(d)
             if p.relation == "=":
@@ -113,7 +137,7 @@ def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.Da
     if order is not None:
         rank = {name: i for i, name in enumerate(order)}
         out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", "layer"], kind="stable")
-    columns = ["model", "layer", "n_trials"]
+    columns = [*keys, "layer", "n_trials"]
     for metric in METRICS:
         columns += [c for c in (f"{metric}_mean", f"{metric}_std", f"{metric}_published", f"{metric}_diff",
                                 f"{metric}_bound_met") if c in out.columns]
@@ -136,4 +160,66 @@ def table1_markdown(table: pd.DataFrame) -> str:
                       "" if pd.isna(diff) else f"{diff:+.3f}"]
         cells.append(row["differs"])
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Ours: mean ± sd over our trials. Published: \"± sd\" is over the paper's trials; \"(task sd …)\" "
+              "is the spread over the 12 tasks of the authors' single run; \"<=\" / \">=\" is a bound the paper "
+              "gives for a group of models."]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- workflow steps
+
+
+def aggregate_classification(metrics_files, out_table, out_summary, order) -> None:
+    """Classification of every run of an experiment, and mean ± std per model x activation."""
+    table = classification_table(metrics_files)
+    write_tsv(out_table, table)
+    write_tsv(out_summary, summarise(table, order=order))
+    log.info("aggregated %d runs of %d models", len(table), table["model"].nunique())
+
+
+def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order) -> None:
+    """Table 1: ours beside the published values, with differences."""
+    table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
+                   load_published(published_tsv), order=order)
+    write_tsv(out_tsv, table)
+    write_text(out_md, table1_markdown(table))
+    for row in table[table.differs != ""].itertuples():
+        log.info("differs from the paper: %s layer %d: %s", row.model, row.layer, row.differs)
+
+
+SUMMARY_METRICS = ("auroc", "aupr", "match_any", "match_ground_truth")
+
+
+def summary_table(classification: pd.DataFrame, matches: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Per model x activation x analysed layer: classification and filter-match fractions,
+    mean and sample std over trials (the numbers P2 Fig 1 and the claims tables use)."""
+    keys = ["model", "activation"]
+    cls = summarise(classification, ("auroc", "aupr"), by=keys)
+    out = summarise(matches, ("match_any", "match_ground_truth"), by=(*keys, "layer"))
+    out = out.merge(cls.drop(columns="n_trials"), on=keys, how="left")
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", "layer"], kind="stable")
+    columns = [*keys, "layer", "n_trials"] + [f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")]
+    return out[columns].reset_index(drop=True)
+
+
+def summary_markdown(table: pd.DataFrame) -> str:
+    names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR",
+             "match_ground_truth": "match ground truth"}
+    header = ["model", "activation", "layer", "trials", *(names[m] for m in SUMMARY_METRICS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.to_dict("records"):
+        cells = [row["model"], row["activation"], str(row["layer"]), str(row["n_trials"])]
+        cells += [_format(row[f"{m}_mean"], row[f"{m}_std"]) for m in SUMMARY_METRICS]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Mean ± sample sd over trials (no sd with one trial); match fractions are of the filters of "
+              "that layer with a Tomtom hit (E ≤ threshold) to any JASPAR motif / to a ground-truth TF."]
+    return "\n".join(lines) + "\n"
+
+
+def make_summary(classification_tsv, matches_tsv, out_tsv, out_md, order=None) -> None:
+    table = summary_table(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"), order)
+    write_tsv(out_tsv, table)
+    write_text(out_md, summary_markdown(table))
+    log.info("summary of %d model x activation x layer rows", len(table))

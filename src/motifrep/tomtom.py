@@ -8,8 +8,12 @@ One entry point, :func:`run_tomtom`, with two engines that return the same table
     output is turned into MEME's table and where it differs from MEME.
 ``meme``
     The MEME suite ``tomtom`` binary, run as
-    ``tomtom -no-ssc -text -verbosity 1 -min-overlap 5 -dist pearson -evalue -thresh T
-    -motif-pseudo P q.meme t.meme`` and its text output parsed.
+    ``tomtom -no-ssc -text -verbosity 1 -min-overlap M -dist pearson -evalue -thresh T
+    -motif-pseudo P q.meme t.meme`` and its text output parsed. With the defaults (M = 1,
+    P = 0.1) this computes what the authors ran, ``tomtom -evalue -thresh 0.1 -o DIR q t``
+    with MEME 4's defaults (``-dist pearson``, ``-min-overlap 1``, pseudocount 0.1; newer MEME
+    releases default to ``-dist ed``, hence the explicit flag); ``-no-ssc`` only affects logos,
+    ``-text``/``-verbosity`` only where the table goes and what stderr says.
 
 The table has MEME's tomtom column layout (:data:`TOMTOM_COLUMNS`, MEME 5 ``tomtom.tsv``
 names). :func:`write_tomtom_tsv` writes it with MEME 4's text header
@@ -279,7 +283,7 @@ def _sort_and_threshold(frame: pd.DataFrame, query_order: Iterable[str], thresh:
 # --------------------------------------------------------------------------- engines
 
 
-def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads, min_overlap):
+def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads):
     import warnings
 
     from memelite import tomtom as memelite_tomtom
@@ -345,7 +349,7 @@ def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads,
 
 
 def tomtom_command(query_file, target_file, thresh: float, pseudocount: float | None,
-                   min_overlap: int = 5, dist: str = "pearson", meme_binary: str = "tomtom") -> list[str]:
+                   min_overlap: int = 1, dist: str = "pearson", meme_binary: str = "tomtom") -> list[str]:
     """The MEME ``tomtom`` command line used by the ``meme`` engine."""
     return [
         meme_binary, "-no-ssc", "-text", "-verbosity", "1",
@@ -384,6 +388,39 @@ def _tomtom_meme(queries, targets, thresh, pseudocount, background, meme_binary,
     return parse_tomtom_text(done.stdout, source=f"{meme_binary} output")
 
 
+def _check_run_args(engine, queries, targets, thresh, pseudocount, threads, min_overlap) -> None:
+    """The argument checks of :func:`run_tomtom` (one-line :class:`MotifrepError`)."""
+    if engine not in ENGINES:
+        raise MotifrepError(f"tomtom engine {engine!r} is unknown (expected one of: {', '.join(ENGINES)})")
+    if not queries:
+        raise MotifrepError("tomtom: no filters to compare (the query motif set is empty)")
+    if not targets:
+        raise MotifrepError("tomtom: no target motifs to compare against (the target motif set is empty)")
+    if not isinstance(thresh, (int, float)) or isinstance(thresh, bool) or not math.isfinite(thresh) or thresh <= 0:
+        raise MotifrepError(f"tomtom: E-value threshold must be a positive number, got {thresh!r}")
+    if pseudocount is not None and (
+        isinstance(pseudocount, bool) or not isinstance(pseudocount, (int, float))
+        or not math.isfinite(pseudocount) or pseudocount < 0
+    ):
+        raise MotifrepError(f"tomtom: pseudocount must be >= 0, got {pseudocount!r}")
+    seen: set[str] = set()
+    for m in queries:
+        if m.id in seen:
+            raise MotifrepError(f"tomtom: query motif ID {m.id!r} occurs twice; filter IDs must be unique")
+        seen.add(m.id)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise MotifrepError(f"tomtom: threads must be a positive integer, got {threads!r}")
+    if isinstance(min_overlap, bool) or not isinstance(min_overlap, (int, np.integer)) or min_overlap < 1:
+        raise MotifrepError(f"tomtom: min_overlap must be an integer >= 1, got {min_overlap!r}")
+    if engine == "memelite" and min_overlap != 1:
+        # memelite scores every alignment that overlaps by >= 1 column and returns only the
+        # best one, so a larger minimum cannot be imposed afterwards.
+        raise MotifrepError(f"tomtom engine 'memelite' considers every overlap (MEME's -min-overlap 1); "
+                            f"min_overlap={min_overlap} needs engine 'meme'")
+    _check_motifs(queries, "query")
+    _check_motifs(targets, "target")
+
+
 def run_tomtom(
     queries: Sequence[Motif],
     targets: Sequence[Motif],
@@ -392,7 +429,7 @@ def run_tomtom(
     pseudocount: float | None = DEFAULT_PSEUDOCOUNT,
     meme_binary: str = "tomtom",
     *,
-    min_overlap: int = 5,
+    min_overlap: int = 1,
     dist: str = "pearson",
     background: Sequence[float] | None = None,
     threads: int | None = None,
@@ -423,11 +460,12 @@ def run_tomtom(
       estimates pi0 by bootstrap, so ours are up to a few percent larger.
     - Consensus strings: argmax per row of the (pseudocounted) matrices, the target's in
       the reported orientation, as tomtom prints them.
+    - ``min_overlap``: memelite considers every alignment overlapping by at least one
+      column, which is MEME's ``-min-overlap 1`` (the default, and what the authors ran);
+      any other value raises :class:`MotifrepError` (use engine ``meme``).
     - Deviations from MEME: memelite scores columns by negative Euclidean distance
-      (MEME's ``-dist ed``), not Pearson correlation, and does not apply ``min_overlap``
-      (every overlap of at least one column is considered; with complete scores short
-      overlaps rarely win). On the authors' Koo & Eddy 2019 outputs the E <= 0.1 pairs
-      still agree at Jaccard 0.99-1.0 (tests/test_tomtom.py).
+      (MEME's ``-dist ed``), not Pearson correlation. On the authors' Koo & Eddy 2019
+      outputs the E <= 0.1 pairs still agree at Jaccard 0.99-1.0 (tests/test_tomtom.py).
 
     Engine ``meme`` runs the ``meme_binary`` executable (:func:`tomtom_command`) on
     temporary MEME files and parses its output; ``min_overlap`` and ``dist`` are passed
@@ -438,36 +476,15 @@ def run_tomtom(
     Raises :class:`~motifrep.errors.MotifrepError` (one line) for an unknown engine, an
     empty query ("no filters") or target set, or a missing ``tomtom`` binary.
     """
-    if engine not in ENGINES:
-        raise MotifrepError(f"tomtom engine {engine!r} is unknown (expected one of: {', '.join(ENGINES)})")
     queries, targets = list(queries), list(targets)
-    if not queries:
-        raise MotifrepError("tomtom: no filters to compare (the query motif set is empty)")
-    if not targets:
-        raise MotifrepError("tomtom: no target motifs to compare against (the target motif set is empty)")
-    if not isinstance(thresh, (int, float)) or isinstance(thresh, bool) or not math.isfinite(thresh) or thresh <= 0:
-        raise MotifrepError(f"tomtom: E-value threshold must be a positive number, got {thresh!r}")
-    if pseudocount is not None and (
-        isinstance(pseudocount, bool) or not isinstance(pseudocount, (int, float))
-        or not math.isfinite(pseudocount) or pseudocount < 0
-    ):
-        raise MotifrepError(f"tomtom: pseudocount must be >= 0, got {pseudocount!r}")
-    seen: set[str] = set()
-    for m in queries:
-        if m.id in seen:
-            raise MotifrepError(f"tomtom: query motif ID {m.id!r} occurs twice; filter IDs must be unique")
-        seen.add(m.id)
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise MotifrepError(f"tomtom: threads must be a positive integer, got {threads!r}")
-    _check_motifs(queries, "query")
-    _check_motifs(targets, "target")
+    _check_run_args(engine, queries, targets, thresh, pseudocount, threads, min_overlap)
 
     if engine == "memelite":
         if numba_cache_dir is not None:
             ensure_numba_cache(numba_cache_dir)
         else:
             ensure_numba_cache()
-        frame = _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads, min_overlap)
+        frame = _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads)  # min_overlap 1
     else:
         frame = _tomtom_meme(queries, targets, thresh, pseudocount, background, meme_binary, min_overlap,
                              dist, timeout)

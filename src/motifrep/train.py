@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .data import Dataset, batch_stream
-from .errors import ConfigError
+from .errors import ConfigError, MotifrepError
 from .io import atomic_path, write_json, write_tsv
 from .metrics import per_task_scores
-from .models import build_model, count_trainable
+from .models import build_model, count_trainable, first_activation_of
 from .versions import library_versions
 
 log = logging.getLogger(__name__)
@@ -35,44 +35,101 @@ def configure_tensorflow(threads: int, seed: int, deterministic: bool = False) -
         tf.config.experimental.enable_op_determinism()
 
 
-def _callbacks(patience: int, max_epochs: int):
+MONITORS = {"val_loss": "min", "val_auroc": "max", "val_aupr": "max"}
+
+
+class TrainingError(MotifrepError):
+    """Training diverged (NaN or infinite loss): the run is not kept."""
+
+
+def _callbacks(patience: int, max_epochs: int, monitor: str = "val_loss"):
     import keras
 
+    mode = MONITORS[monitor]
+
     class EarlyStoppingBest(keras.callbacks.Callback):
-        """Stop after ``patience`` epochs without a lower val_loss; restore the best weights.
+        """Stop after ``patience`` epochs without a better ``monitor``; restore the best weights.
 
         Unlike ``keras.callbacks.EarlyStopping``, the best weights are restored also when
-        training runs to ``max_epochs`` without stopping early.
+        training runs to ``max_epochs`` without stopping early. A NaN or infinite loss stops
+        training at once and is recorded in ``diverged`` (epoch, 1-based).
         """
 
         def __init__(self):
             super().__init__()
-            self.best, self.best_epoch, self.best_weights = np.inf, -1, None
-            self.rows, self._t0 = [], 0.0
+            self.best = np.inf if mode == "min" else -np.inf
+            self.best_epoch, self.best_weights, self.diverged = -1, None, None
+            self.rows, self._t0, self._epoch = [], 0.0, 0
 
         def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
+            self._t0, self._epoch = time.perf_counter(), epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if logs and "loss" in logs and not np.isfinite(float(logs["loss"])):
+                self.diverged = self._epoch + 1
+                self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
-            val = float(logs["val_loss"])
+            values = [float(logs.get(k, np.nan)) for k in ("loss", "val_loss", monitor)]
+            if self.diverged or not np.all(np.isfinite(values)):
+                self.diverged = self.diverged or epoch + 1
+                self.model.stop_training = True
+                return
+            loss, val_loss, val = values
             seconds = time.perf_counter() - self._t0
-            improved = val < self.best
+            improved = val < self.best if mode == "min" else val > self.best
             if improved:
                 self.best, self.best_epoch = val, epoch
                 self.best_weights = self.model.get_weights()
-            self.rows.append({"epoch": epoch + 1, "loss": float(logs["loss"]), "val_loss": val,
-                              "seconds": seconds, "best": improved})
-            log.info("epoch %d/%d loss=%.4f val_loss=%.4f %.1fs%s", epoch + 1, max_epochs, logs["loss"], val,
-                     seconds, " *" if improved else "")
+            lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            self.rows.append({"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, monitor: val,
+                              "learning_rate": lr, "seconds": seconds, "best": improved})
+            log.info("epoch %d/%d loss=%.4f val_loss=%.4f%s lr=%.2g %.1fs%s", epoch + 1, max_epochs, loss, val_loss,
+                     "" if monitor == "val_loss" else f" {monitor}={val:.4f}", lr, seconds, " *" if improved else "")
             if epoch - self.best_epoch >= patience:
                 self.model.stop_training = True
 
         def on_train_end(self, logs=None):
-            if self.best_weights is not None:
+            if self.best_weights is not None and not self.diverged:
                 self.model.set_weights(self.best_weights)
 
     return EarlyStoppingBest()
+
+
+def _schedule(lr_plateau: dict | None, monitor: str) -> list:
+    """ReduceLROnPlateau on ``monitor`` (P2: factor 0.2, patience 5, min 1e-7), or nothing."""
+    if not lr_plateau:
+        return []
+    import keras
+
+    return [keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=MONITORS[monitor], verbose=0,
+                                              factor=lr_plateau["factor"], patience=lr_plateau["patience"],
+                                              min_lr=lr_plateau["min_lr"])]
+
+
+def _metrics(monitor: str) -> list:
+    """Keras AUC metrics (mean over tasks) when early stopping watches one of them."""
+    if monitor == "val_loss":
+        return []
+    import keras
+
+    return [keras.metrics.AUC(curve="ROC", multi_label=True, name="auroc"),
+            keras.metrics.AUC(curve="PR", multi_label=True, name="aupr")]
+
+
+def check_positives(data_path, min_positives: int) -> None:
+    """Refuse a data set in which a task has too few positive (or negative) test sequences:
+    its AUROC/AUPR would be undefined or meaningless."""
+    with Dataset(data_path) as ds:
+        y = ds._rows("Y", ds.indices("test"))
+        names = ds.task_names
+    positives = y.sum(axis=0).astype(int)
+    negatives = len(y) - positives
+    for name, pos, neg in zip(names, positives, negatives):
+        if pos < min_positives or neg < 1:
+            raise ConfigError(f"{data_path}: task {name!r} has {pos} positive and {neg} negative test sequences; "
+                              f"training.min_positives is {min_positives}: use a larger data set")
 
 
 def train(
@@ -86,52 +143,73 @@ def train(
     seed: int,
     epochs: int,
     patience: int,
+    activation: str | None = None,
+    dataset: str | None = None,
+    monitor: str = "val_loss",
+    lr_plateau: dict | None = None,
     batch_size: int = 100,
     learning_rate: float = 1e-3,
     l2: float = 1e-6,
     init: str = "glorot_uniform",
+    min_positives: int = 1,
     threads: int = 1,
     in_memory_max_gb: float = 4.0,
     deterministic: bool = False,
 ) -> dict:
-    """Train ``model_name`` on ``data_path`` and write model, history TSV and metrics JSON.
+    """Train ``model_name`` (first conv layer with ``activation``, default the architecture's)
+    on ``data_path``; write model, history TSV and metrics JSON.
 
-    Returns the metrics dictionary. Writes are atomic: nothing appears until training and
-    evaluation have finished.
+    Early stopping watches ``monitor`` (restoring the best weights); ``lr_plateau`` adds
+    ReduceLROnPlateau. A NaN or infinite loss raises :class:`TrainingError` and writes
+    nothing. Writes are atomic: nothing appears until training and evaluation have finished.
     """
     if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
         raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")
+    if monitor not in MONITORS:
+        raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
+    check_positives(data_path, min_positives)
     configure_tensorflow(threads, seed, deterministic)
     import keras
 
     with Dataset(data_path) as ds:
         length, n_tasks, task_names = ds.length, ds.n_tasks, ds.task_names
-    model = build_model(model_name, blocks, length, n_tasks, l2=l2, init=init)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    activation = activation or first_activation_of(blocks)
+    model = build_model(model_name, blocks, length, n_tasks, l2=l2, init=init, first_activation=activation)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=_metrics(monitor))
     n_params = count_trainable(model)
-    log.info("model %s trial %d: %d trainable parameters, seed %d, lr %g, batch %d", model_name, trial, n_params,
-             seed, learning_rate, batch_size)
+    run = f"model {model_name} activation {activation} trial {trial}"
+    log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s", run, n_params, seed,
+             learning_rate, batch_size, monitor)
 
     train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
     valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
-    stopper = _callbacks(patience, epochs)
+    stopper = _callbacks(patience, epochs, monitor)
     t0 = time.perf_counter()
-    model.fit(train_batches, validation_data=valid_batches, epochs=epochs, callbacks=[stopper], verbose=0)
+    model.fit(train_batches, validation_data=valid_batches, epochs=epochs,
+              callbacks=[stopper, *_schedule(lr_plateau, monitor)], verbose=0)
     train_seconds = time.perf_counter() - t0
+    if stopper.diverged:
+        raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
 
     test_batches = batch_stream(data_path, "test", batch_size, None, in_memory_max_gb)
     y_pred = model.predict(test_batches, verbose=0)
     with Dataset(data_path) as ds:
-        y_true = ds.load("test")[1]
+        y_true = ds._rows("Y", ds.indices("test")).astype(np.float32)
+    if not np.all(np.isfinite(y_pred)):
+        raise TrainingError(f"{run}: test predictions are not finite; nothing kept")
     scores = per_task_scores(y_true, y_pred)
     metrics = {
+        "dataset": dataset,
         "model": model_name,
+        "activation": activation,
         "trial": int(trial),
         "seed": int(seed),
         "n_params": n_params,
         "epochs_run": len(stopper.rows),
         "best_epoch": stopper.best_epoch + 1,
-        "best_val_loss": float(stopper.best),
+        "monitor": monitor,
+        "best_monitor": float(stopper.best),
         "train_seconds": round(train_seconds, 2),
         "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3),
         "n_test": int(len(y_true)),

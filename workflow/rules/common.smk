@@ -1,23 +1,34 @@
+import os
 import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+# Jobs import the motifrep package of this checkout (workflow/../src), not whatever a shared
+# venv's editable install points at: PYTHONPATH reaches every job this process starts
+# (locally and, exported by sbatch, on a cluster); the Snakefile process itself validates
+# the config with the same code.
+SRC = str(Path(workflow.basedir) / "src")
+_inherited = os.getenv("PYTHONPATH", "").split(os.pathsep)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join([SRC] + [p for p in _inherited if p and p != SRC])
+)
+if sys.path[0] != SRC:
+    sys.path.insert(0, SRC)
 
-from motifrep.config import check_models, validate as validate_config  # noqa: E402
+from motifrep.config import (  # noqa: E402
+    check_models,
+    experiment_runs,
+    run_settings,
+    validate as validate_config,
+)
 from motifrep.errors import MotifrepError  # noqa: E402
+from motifrep.models import first_activation_of  # noqa: E402
 
 
 def config_error(exc):
     """Report an expected configuration error as one line and stop."""
     print(f"motifrep: error: {exc}", file=sys.stderr)
     sys.exit(1)
-
-
-try:
-    validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
-except MotifrepError as exc:
-    config_error(exc)
 
 
 def resolve_path(path):
@@ -28,27 +39,69 @@ def resolve_path(path):
 
 
 try:
+    validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
     ZOO = check_models(config, resolve_path(config["zoo"]))
+    RUNS = run_settings(config, ZOO)
 except MotifrepError as exc:
     config_error(exc)
 
-MODELS = config["models"]
-TRIALS = list(range(config["training"]["trials"]))
+DATASETS = config["datasets"]
+EXPERIMENTS = config["experiments"]
 FIGURES = config["figures"]
 ENV = "../../envs/motifrep.yaml"
 TOMTOM_ENV = "../../envs/meme.yaml" if config["tomtom"]["engine"] == "meme" else ENV
 JASPAR_MEME = "results/jaspar/motifs.meme"
-SYNTHETIC = "results/synthetic/data.h5"
-RUN = "results/synthetic/models/{model}/trial_{trial}"
+DATA = "results/{dataset}/data.h5"
+RUN = "results/{dataset}/models/{model}/{activation}/trial_{trial}"
 FILTERS = f"{RUN}/filters/layer{{layer}}.meme"
 TOMTOM = f"{RUN}/tomtom/layer{{layer}}.tsv"
+EXP = "results/experiments/{experiment}"
+
+
+def _alternatives(names):
+    return "|".join(re.escape(name) for name in names) or "no-such-name"
 
 
 wildcard_constraints:
-    model="|".join(re.escape(name) for name in ZOO),
+    dataset=_alternatives(DATASETS),
+    experiment=_alternatives(EXPERIMENTS),
+    model=_alternatives(ZOO),
+    activation=r"[A-Za-z0-9_]+",
     trial=r"\d+",
     layer=r"\d+",
-    figure="|".join(re.escape(name) for name in FIGURES) or "no-figures",
+    figure=_alternatives(FIGURES),
+
+
+def datasets_of(kind):
+    return [name for name, spec in DATASETS.items() if spec["kind"] == kind]
+
+
+def dataset_file(dataset, key):
+    """A file named in a data set's config (TF table, pool), resolved."""
+    return resolve_path(DATASETS[dataset][key])
+
+
+def truth_table(dataset):
+    """TF table whose accepted IDs are the data set's ground truth."""
+    spec = DATASETS[dataset]
+    return resolve_path(
+        spec["tf_table"] if spec["kind"] == "multitask" else spec["core_table"]
+    )
+
+
+def run_of(wildcards):
+    """Settings of the run a job belongs to; a path no experiment or figure asks for is an error."""
+    key = (
+        wildcards.dataset,
+        wildcards.model,
+        wildcards.activation,
+        int(wildcards.trial),
+    )
+    if key not in RUNS:
+        raise ValueError(
+            f"motifrep: {'/'.join(map(str, key))} is not a run of any experiment or figure in the config"
+        )
+    return RUNS[key]
 
 
 def layers_of(model):
@@ -56,19 +109,61 @@ def layers_of(model):
     return [1] + list(config["filters"]["deep_layers"].get(model, []))
 
 
-def analysed_runs():
-    """(model, trial, layer) of every filter set that enters the match statistics."""
-    return [(m, t, l) for m in MODELS for t in TRIALS for l in layers_of(m)]
+def run_paths(experiment, pattern, **extra):
+    """``pattern`` formatted for every run (and analysed layer) of an experiment."""
+    dataset = EXPERIMENTS[experiment]["dataset"]
+    out = []
+    for model, act, trial in experiment_runs(config, ZOO, experiment):
+        for layer in layers_of(model) if "{layer}" in pattern else [None]:
+            fields = dict(
+                dataset=dataset, model=model, activation=act, trial=trial, layer=layer
+            )
+            out.append(pattern.format(**fields, **extra))
+    return out
+
+
+def analysed_runs(experiment):
+    """Dicts (model, activation, trial, layer, filters, tomtom) of an experiment's filter sets."""
+    dataset = EXPERIMENTS[experiment]["dataset"]
+    runs = []
+    for model, act, trial in experiment_runs(config, ZOO, experiment):
+        for layer in layers_of(model):
+            f = dict(
+                dataset=dataset, model=model, activation=act, trial=trial, layer=layer
+            )
+            runs.append(
+                dict(
+                    model=model,
+                    activation=act,
+                    trial=trial,
+                    layer=layer,
+                    filters=FILTERS.format(**f),
+                    tomtom=TOMTOM.format(**f),
+                )
+            )
+    return runs
 
 
 def figure_panels(name):
     """Panels of a logo figure with the paths of their filters and Tomtom hits."""
     figure = FIGURES[name]
+    dataset = EXPERIMENTS[figure["experiment"]]["dataset"]
     panels = []
     for panel in figure["panels"]:
         model, layer = panel["model"], panel["layer"]
-        paths = dict(model=model, trial=figure["trial"], layer=layer)
-        label = panel.get("label", model if layer == 1 else f"{model} layer {layer}")
+        act = panel.get("activation") or first_activation_of(ZOO[model])
+        paths = dict(
+            dataset=dataset,
+            model=model,
+            activation=act,
+            trial=figure["trial"],
+            layer=layer,
+        )
+        label = panel.get("label", model)
+        if "activation" in panel:
+            label = panel.get("label", f"{model} {act}")
+        if layer != 1 and "label" not in panel:
+            label = f"{label} layer {layer}"
         panels.append(
             dict(
                 label=label,
@@ -79,36 +174,70 @@ def figure_panels(name):
     return panels
 
 
+def trained_runs(experiment):
+    return {(m, a) for m, a, _ in experiment_runs(config, ZOO, experiment)}
+
+
 def ready_figures():
-    """Figures whose models are all trained by this config."""
-    return [
-        name
-        for name, figure in FIGURES.items()
-        if all(panel["model"] in MODELS for panel in figure["panels"])
-    ]
+    """Figures whose panels are all runs of their experiment."""
+    ready = []
+    for name, figure in FIGURES.items():
+        runs = trained_runs(figure["experiment"])
+        wanted = [
+            (p["model"], p.get("activation") or first_activation_of(ZOO[p["model"]]))
+            for p in figure["panels"]
+        ]
+        if all(w in runs for w in wanted):
+            ready.append(name)
+    return ready
 
 
-def match_plot_pools():
-    """First-layer pool size of each trained model in the match-fraction plot."""
+def match_plot_pools(experiment):
+    """First-layer pool size of each trained model of the experiment's match-fraction plot."""
+    models = EXPERIMENTS[experiment]["models"]
     return {
         m: ZOO[m][0]["conv"].get("pool", 1)
-        for m in config["match_plot"]["models"]
-        if m in MODELS
+        for m in EXPERIMENTS[experiment]["match_plot"]
+        if m in models
     }
 
 
-def final_outputs():
+def n_activations(experiment):
+    return len({a for _, a, _ in experiment_runs(config, ZOO, experiment)})
+
+
+def experiment_outputs(name):
+    exp = EXPERIMENTS[name]
+    base = EXP.format(experiment=name)
     outputs = [
-        "results/tables/classification.tsv",
-        "results/tables/classification_summary.tsv",
-        "results/tables/match_statistics.tsv",
-        "results/tables/table1.tsv",
-        "results/tables/table1.md",
-        "results/versions.tsv",
+        f"{base}/{stem}.tsv"
+        for stem in (
+            "classification",
+            "classification_summary",
+            "match_statistics",
+            "summary",
+        )
     ]
+    outputs.append(f"{base}/summary.md")
+    if exp["published"]:
+        outputs += [f"{base}/table1.tsv", f"{base}/table1.md"]
+    if exp["claims"]:
+        outputs += [f"{base}/claims.tsv", f"{base}/claims.md"]
+    if n_activations(name) >= 2:
+        outputs += [f"{base}/activations.{ext}" for ext in ("png", "pdf")]
+    if len(match_plot_pools(name)) >= 2:
+        outputs += [f"{base}/match_vs_pool.{ext}" for ext in ("png", "pdf")]
+    return outputs
+
+
+def final_outputs():
+    """Outputs of the experiments in config ``run`` (default: all) and their figures."""
+    selected = config["run"] or list(EXPERIMENTS)
+    outputs = ["results/versions.tsv"]
+    for name in selected:
+        outputs += experiment_outputs(name)
+    figures = [f for f in ready_figures() if FIGURES[f]["experiment"] in selected]
     outputs += expand(
-        "results/figures/{figure}.{ext}", figure=ready_figures(), ext=["png", "pdf"]
+        "results/figures/{figure}.{ext}", figure=figures, ext=["png", "pdf"]
     )
-    if len(match_plot_pools()) >= 2:
-        outputs += expand("results/figures/match_vs_pool.{ext}", ext=["png", "pdf"])
     return outputs

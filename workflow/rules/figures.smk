@@ -5,7 +5,9 @@ rule logo_figure:
         ],
         tomtom=lambda wildcards: [p["tomtom"] for p in figure_panels(wildcards.figure)],
         jaspar=JASPAR_MEME,
-        tf_table=resolve_path(config["simulation"]["tf_table"]),
+        tf_table=lambda wildcards: truth_table(
+            EXPERIMENTS[FIGURES[wildcards.figure]["experiment"]]["dataset"]
+        ),
     output:
         png=report(
             "results/figures/{figure}.png",
@@ -31,16 +33,17 @@ rule logo_figure:
 
 rule match_plot:
     input:
-        "results/tables/match_summary.tsv",
+        f"{EXP}/match_summary.tsv",
     output:
         png=report(
-            "results/figures/match_vs_pool.png",
+            f"{EXP}/match_vs_pool.png",
             caption="../report/match_plot.rst",
-            category="Figures",
+            category="{experiment}",
+            subcategory="Figures",
         ),
-        pdf="results/figures/match_vs_pool.pdf",
+        pdf=f"{EXP}/match_vs_pool.pdf",
     log:
-        "logs/figures/match_vs_pool.log",
+        "logs/figures/{experiment}/match_vs_pool.log",
     conda:
         ENV
     threads: 1
@@ -48,6 +51,31 @@ rule match_plot:
         mem_mb=1000,
         runtime=10,
     params:
-        pools=match_plot_pools(),
+        pools=lambda wildcards: match_plot_pools(wildcards.experiment),
     script:
         "../scripts/match_plot.py"
+
+
+rule activation_plot:
+    input:
+        f"{EXP}/summary.tsv",
+    output:
+        png=report(
+            f"{EXP}/activations.png",
+            caption="../report/activation_plot.rst",
+            category="{experiment}",
+            subcategory="Figures",
+        ),
+        pdf=f"{EXP}/activations.pdf",
+    log:
+        "logs/figures/{experiment}/activations.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        title=lambda wildcards: EXPERIMENTS[wildcards.experiment].get("title"),
+    script:
+        "../scripts/activation_plot.py"

@@ -1,12 +1,12 @@
 rule filter_pwms:
     input:
         model=f"{RUN}/model.keras",
-        data=SYNTHETIC,
+        data=DATA,
     output:
         clipped=FILTERS,
         full=f"{RUN}/filters/layer{{layer}}_unclipped.meme",
     log:
-        "logs/filters/{model}/trial_{trial}_layer{layer}.log",
+        "logs/filters/{dataset}/{model}/{activation}/trial_{trial}_layer{layer}.log",
     conda:
         ENV
     threads: config["filters"]["threads"]
@@ -14,7 +14,7 @@ rule filter_pwms:
         mem_mb=4000,
         runtime=30,
     params:
-        filters=config["filters"],
+        filters=lambda wildcards: run_of(wildcards)["filters"],
     script:
         "../scripts/filter_pwms.py"
 
@@ -31,7 +31,7 @@ rule tomtom_engine:
         mem_mb=2000,
         runtime=15,
     params:
-        tomtom=config["tomtom"],
+        engine=config["tomtom"]["engine"],
     script:
         "../scripts/tomtom_engine.py"
 
@@ -44,7 +44,7 @@ rule tomtom:
     output:
         TOMTOM,
     log:
-        "logs/tomtom/{model}/trial_{trial}_layer{layer}.log",
+        "logs/tomtom/{dataset}/{model}/{activation}/trial_{trial}_layer{layer}.log",
     conda:
         TOMTOM_ENV
     threads: config["tomtom"]["threads"]
@@ -52,6 +52,9 @@ rule tomtom:
         mem_mb=2000,
         runtime=30,
     params:
-        tomtom=config["tomtom"],
+        tomtom={
+            k: config["tomtom"][k]
+            for k in ("engine", "thresh", "pseudocount", "min_overlap")
+        },
     script:
         "../scripts/tomtom.py"

@@ -1,19 +1,21 @@
 rule classification_table:
     input:
-        expand(f"{RUN}/metrics.json", model=MODELS, trial=TRIALS),
+        lambda wildcards: run_paths(wildcards.experiment, f"{RUN}/metrics.json"),
     output:
         table=report(
-            "results/tables/classification.tsv",
+            f"{EXP}/classification.tsv",
             caption="../report/classification.rst",
-            category="Classification",
+            category="{experiment}",
+            subcategory="Classification",
         ),
         summary=report(
-            "results/tables/classification_summary.tsv",
+            f"{EXP}/classification_summary.tsv",
             caption="../report/classification_summary.rst",
-            category="Classification",
+            category="{experiment}",
+            subcategory="Classification",
         ),
     log:
-        "logs/tables/classification.log",
+        "logs/tables/{experiment}/classification.log",
     conda:
         ENV
     threads: 1
@@ -21,7 +23,7 @@ rule classification_table:
         mem_mb=1000,
         runtime=10,
     params:
-        order=MODELS,
+        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
     script:
         "../scripts/classification_table.py"
 
@@ -47,24 +49,30 @@ rule versions:
 
 rule match_statistics:
     input:
-        filters=[
-            FILTERS.format(model=m, trial=t, layer=l) for m, t, l in analysed_runs()
+        filters=lambda wildcards: [
+            r["filters"] for r in analysed_runs(wildcards.experiment)
         ],
-        tomtom=[TOMTOM.format(model=m, trial=t, layer=l) for m, t, l in analysed_runs()],
-        tf_table=resolve_path(config["simulation"]["tf_table"]),
+        tomtom=lambda wildcards: [
+            r["tomtom"] for r in analysed_runs(wildcards.experiment)
+        ],
+        tf_table=lambda wildcards: truth_table(
+            EXPERIMENTS[wildcards.experiment]["dataset"]
+        ),
     output:
         table=report(
-            "results/tables/match_statistics.tsv",
+            f"{EXP}/match_statistics.tsv",
             caption="../report/match_statistics.rst",
-            category="Filter matches",
+            category="{experiment}",
+            subcategory="Filter matches",
         ),
         summary=report(
-            "results/tables/match_summary.tsv",
+            f"{EXP}/match_summary.tsv",
             caption="../report/match_statistics.rst",
-            category="Filter matches",
+            category="{experiment}",
+            subcategory="Filter matches",
         ),
     log:
-        "logs/tables/match_statistics.log",
+        "logs/tables/{experiment}/match_statistics.log",
     conda:
         ENV
     threads: 1
@@ -72,35 +80,26 @@ rule match_statistics:
         mem_mb=1000,
         runtime=10,
     params:
-        runs=[
-            dict(
-                model=m,
-                trial=t,
-                layer=l,
-                filters=FILTERS.format(model=m, trial=t, layer=l),
-                tomtom=TOMTOM.format(model=m, trial=t, layer=l),
-            )
-            for m, t, l in analysed_runs()
-        ],
-        order=MODELS,
+        runs=lambda wildcards: analysed_runs(wildcards.experiment),
+        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
     script:
         "../scripts/match_statistics.py"
 
 
-rule table1:
+rule summary:
     input:
-        classification="results/tables/classification.tsv",
-        matches="results/tables/match_statistics.tsv",
-        published=resolve_path(config["published"]),
+        classification=f"{EXP}/classification.tsv",
+        matches=f"{EXP}/match_statistics.tsv",
     output:
         tsv=report(
-            "results/tables/table1.tsv",
-            caption="../report/table1.rst",
-            category="Table 1",
+            f"{EXP}/summary.tsv",
+            caption="../report/summary.rst",
+            category="{experiment}",
+            subcategory="Summary",
         ),
-        md="results/tables/table1.md",
+        md=f"{EXP}/summary.md",
     log:
-        "logs/tables/table1.log",
+        "logs/tables/{experiment}/summary.log",
     conda:
         ENV
     threads: 1
@@ -108,6 +107,61 @@ rule table1:
         mem_mb=1000,
         runtime=10,
     params:
-        order=MODELS,
+        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+    script:
+        "../scripts/summary.py"
+
+
+rule table1:
+    input:
+        classification=f"{EXP}/classification.tsv",
+        matches=f"{EXP}/match_statistics.tsv",
+        published=lambda wildcards: resolve_path(
+            EXPERIMENTS[wildcards.experiment]["published"]
+        ),
+    output:
+        tsv=report(
+            f"{EXP}/table1.tsv",
+            caption="../report/table1.rst",
+            category="{experiment}",
+            subcategory="Table 1",
+        ),
+        md=f"{EXP}/table1.md",
+    log:
+        "logs/tables/{experiment}/table1.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
     script:
         "../scripts/table1.py"
+
+
+rule claims:
+    input:
+        summary=f"{EXP}/summary.tsv",
+        claims=lambda wildcards: resolve_path(
+            EXPERIMENTS[wildcards.experiment]["claims"]
+        ),
+    output:
+        tsv=report(
+            f"{EXP}/claims.tsv",
+            caption="../report/claims.rst",
+            category="{experiment}",
+            subcategory="Claims",
+        ),
+        md=f"{EXP}/claims.md",
+    log:
+        "logs/tables/{experiment}/claims.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/claims.py"

@@ -1,12 +1,12 @@
 rule train:
     input:
-        data=SYNTHETIC,
+        data=DATA,
     output:
         model=f"{RUN}/model.keras",
         history=f"{RUN}/history.tsv",
         metrics=f"{RUN}/metrics.json",
     log:
-        "logs/train/{model}/trial_{trial}.log",
+        "logs/train/{dataset}/{model}/{activation}/trial_{trial}.log",
     conda:
         ENV
     threads: config["training"]["threads"]
@@ -16,7 +16,8 @@ rule train:
         runtime=config["training"]["runtime"],
     params:
         blocks=lambda wildcards: ZOO[wildcards.model],
-        seed=lambda wildcards: config["training"]["seed"] + int(wildcards.trial),
-        training=config["training"],
+        seed=lambda wildcards: run_of(wildcards)["training"]["seed"]
+        + int(wildcards.trial),
+        training=lambda wildcards: run_of(wildcards)["training"],
     script:
         "../scripts/train.py"

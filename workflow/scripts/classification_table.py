@@ -1,11 +1,7 @@
-"""Collect test metrics of every (model, trial) into tables."""
+"""Collect the test metrics of every run of an experiment into tables."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import aggregate_classification, run_script  # noqa: E402
+from motifrep.steps import run_script
+from motifrep.tables import aggregate_classification
 
 run_script(
     snakemake,

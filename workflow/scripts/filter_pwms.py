@@ -1,11 +1,6 @@
 """First-layer (or deeper) filters -> PPMs by activation alignment over the test set."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import extract_filters, run_script  # noqa: E402
+from motifrep.steps import extract_filters, run_script
 
 
 def main(sm):
@@ -19,9 +14,10 @@ def main(sm):
         threshold=f["threshold"],
         weighting=f["weighting"],
         window_edges=f["window_edges"],
+        window=f["window"],
         ic_threshold=f["ic_threshold"],
         flank=f["flank"],
-        batch_size=f["batch_size"],
+        batch_size=sm.config["filters"]["batch_size"],  # changes no result: not a param
         threads=sm.threads,
     )
 

@@ -1,11 +1,6 @@
 """Export a JASPAR collection from pyjaspar (offline) to MEME format."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import export_jaspar, run_script  # noqa: E402
+from motifrep.steps import export_jaspar, run_script
 
 run_script(
     snakemake,

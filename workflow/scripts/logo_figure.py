@@ -1,11 +1,6 @@
 """Filter logo figure (Fig 2, Fig 3, S1 Fig)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import make_logo_figure, run_script  # noqa: E402
+from motifrep.steps import make_logo_figure, run_script
 
 run_script(
     snakemake,

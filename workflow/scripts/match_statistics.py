@@ -1,11 +1,7 @@
 """Fractions of filters matching any JASPAR motif and the ground truth."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import match_table, run_script  # noqa: E402
+from motifrep.matching import match_table
+from motifrep.steps import run_script
 
 run_script(
     snakemake,

@@ -1,11 +1,7 @@
 """Table 1: ours beside the published values."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import make_table1, run_script  # noqa: E402
+from motifrep.steps import run_script
+from motifrep.tables import make_table1
 
 run_script(
     snakemake,

@@ -1,11 +1,6 @@
 """Compare filters with JASPAR (Tomtom; memelite or the MEME binary)."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import compare_filters, run_script  # noqa: E402
+from motifrep.steps import compare_filters, run_script
 
 
 def main(sm):
@@ -17,7 +12,8 @@ def main(sm):
         engine=t["engine"],
         thresh=t["thresh"],
         pseudocount=t["pseudocount"],
-        numba_cache=t["numba_cache"],
+        min_overlap=t["min_overlap"],
+        numba_cache=sm.config["tomtom"]["numba_cache"],  # changes no result: not a param
         threads=sm.threads,
     )
 

@@ -1,12 +1,7 @@
-"""Train one (model, trial) and evaluate it on the test set."""
+"""Train one (data set, model, first-layer activation, trial) and evaluate it on the test set."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1] / "src"))
-
-from motifrep.steps import run_script  # noqa: E402
-from motifrep.train import train  # noqa: E402
+from motifrep.steps import run_script
+from motifrep.train import train
 
 
 def main(sm):
@@ -20,12 +15,17 @@ def main(sm):
         out_metrics=sm.output.metrics,
         trial=int(sm.wildcards.trial),
         seed=sm.params.seed,
+        activation=sm.wildcards.activation,
+        dataset=sm.wildcards.dataset,
         epochs=t["epochs"],
         patience=t["patience"],
+        monitor=t["monitor"],
+        lr_plateau=t["lr_plateau"],
         batch_size=t["batch_size"],
         learning_rate=t["learning_rate"],
         l2=t["l2"],
         init=t["init"],
+        min_positives=t["min_positives"],
         threads=sm.threads,
         in_memory_max_gb=t["in_memory_max_gb"],
         deterministic=t["deterministic"],

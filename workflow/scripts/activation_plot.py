@@ -1,0 +1,9 @@
+"""P2 Fig 1: filter match fractions and AUPR by model and first-layer activation."""
+
+from motifrep.plots import make_activation_plot
+from motifrep.steps import run_script
+
+run_script(
+    snakemake,
+    lambda sm: make_activation_plot(sm.input[0], [sm.output.png, sm.output.pdf], sm.params.title),
+)
