@@ -1,3 +1,4 @@
+import hashlib
 import numpy as np
 import pytest
 
@@ -124,3 +125,12 @@ def test_download_checks_checksum_and_leaves_nothing(tmp_path):
     with pytest.raises(MotifrepError, match="cannot download"):
         jaspar.download_meme((tmp_path / "missing.meme").as_uri(), bad_out, None)
     assert not bad_out.exists()
+
+
+def test_download_step_logs_the_checksum_it_saw(tmp_path, caplog):
+    from motifrep.steps import download_jaspar
+
+    expected = hashlib.sha256(JASPAR2016.read_bytes()).hexdigest()
+    with caplog.at_level("INFO", logger="motifrep"):
+        download_jaspar(tmp_path / "j.meme", JASPAR2016.as_uri(), None)
+    assert f"sha256 {expected} (not checked" in caplog.text

@@ -73,3 +73,41 @@ def test_per_task_scores_reference_values():
     np.testing.assert_allclose(s["auroc"], [0.75, 1.0])
     constant = per_task_scores(np.array([[1], [1]]), np.array([[0.2], [0.3]]))
     assert np.isnan(constant["auroc"][0])
+
+
+def test_diverging_run_fails_with_one_line_and_keeps_nothing(tmp_path, small_data):
+    """An exponential first layer with an absurd learning rate overflows: the job must fail,
+    naming model, activation, trial and epoch, and leave no output behind."""
+    from motifrep.train import TrainingError
+
+    out = tmp_path / "run"
+    with pytest.raises(TrainingError) as info:
+        train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=3, seed=7,
+              epochs=5, patience=5, batch_size=50, learning_rate=1e9, activation="exponential")
+    message = str(info.value)
+    assert "model Tiny activation exponential trial 3" in message and "NaN or infinite in epoch 1" in message
+    assert "\n" not in message
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_monitor_aupr_and_lr_plateau(tmp_path, small_data):
+    """Early stopping on validation AUPR (P2) and ReduceLROnPlateau: the learning rate drops by
+    the factor after `patience` epochs without a better AUPR, and never below min_lr."""
+    out = tmp_path / "run"
+    metrics = train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=0, seed=7,
+                    epochs=12, patience=12, batch_size=50, learning_rate=0.05, monitor="val_aupr",
+                    lr_plateau={"factor": 0.2, "patience": 1, "min_lr": 0.003})
+    history = pd.read_csv(out / "h.tsv", sep="\t")
+    assert "val_aupr" in history.columns and metrics["monitor"] == "val_aupr"
+    assert metrics["best_epoch"] == int(history.val_aupr.idxmax()) + 1  # the best AUPR, not the lowest loss
+    rates = history.learning_rate.round(6).tolist()
+    assert set(rates) <= {0.05, 0.01, 0.003}  # 0.05, x0.2 = 0.01, x0.2 = 0.002 -> clipped at min_lr 0.003
+    assert rates == sorted(rates, reverse=True) and rates[-1] < 0.05
+
+
+def test_too_few_positives_refused(tmp_path, small_data):
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match=r"task 'SRF' has \d+ positive and \d+ negative test sequences"):
+        train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=0, seed=7,
+              epochs=1, patience=1, min_positives=10_000)
+    assert not out.exists()

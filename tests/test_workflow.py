@@ -280,3 +280,21 @@ def test_wrong_hdf5_shapes_fail_cleanly(tmp_path):
     assert "Traceback" not in result.stderr
     assert not (tmp_path / target).exists()
     assert not (tmp_path / RUN.format(model="CNN-25", trial=0) / "model.keras").exists()
+
+
+def test_jobs_run_the_code_of_their_own_checkout(tmp_path):
+    """Two checkouts sharing one venv: the jobs of each import that checkout's motifrep
+    (the venv's editable install points at only one of them)."""
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    shutil.copy(REPO / "Snakefile", clone / "Snakefile")
+    for part in ("src", "workflow", "config", "resources", "profiles", "envs"):
+        shutil.copytree(REPO / part, clone / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    work = tmp_path / "work"
+    work.mkdir()
+    cmd = [SNAKEMAKE, "results/versions.tsv", "-s", str(clone / "Snakefile"), "-d", str(work), "--cores", "1",
+           "--configfile", str(clone / "config/config.yaml")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    versions = pd.read_csv(work / "results/versions.tsv", sep="\t").set_index("package").version
+    assert versions["motifrep-source"] == str(clone / "src" / "motifrep")

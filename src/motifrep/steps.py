@@ -46,7 +46,8 @@ def export_jaspar(out, release, collection, tax_group) -> None:
 
 def download_jaspar(out, url, sha256) -> None:
     n = jaspar.download_meme(url, out, sha256)
-    log.info("downloaded %d motifs from %s to %s", n, url, out)
+    log.info("downloaded %d motifs from %s to %s; sha256 %s%s", n, url, out, jaspar.sha256sum(out),
+             " (as expected)" if sha256 else " (not checked: set jaspar.sha256 to pin it)")
 
 
 def simulate_synthetic(jaspar_meme, tf_table, out, n_sequences, length, motif_count_probs, split, seed,

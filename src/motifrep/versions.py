@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+from pathlib import Path
 
 PACKAGES = ("motifrep", "numpy", "pandas", "h5py", "tensorflow", "tensorflow-cpu", "keras", "scikit-learn",
             "pyjaspar", "memelite", "snakemake", "logomaker", "matplotlib")
@@ -11,7 +12,7 @@ PACKAGES = ("motifrep", "numpy", "pandas", "h5py", "tensorflow", "tensorflow-cpu
 
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries that shape the results (absent ones omitted)."""
-    out = {"python": platform.python_version()}
+    out = {"python": platform.python_version(), "motifrep-source": str(Path(__file__).resolve().parent)}
     for name in PACKAGES:
         try:
             out[name] = importlib.metadata.version(name)
