@@ -3,7 +3,7 @@ import copy
 import pytest
 import yaml
 
-from motifrep.config import check_models, load_config_file, run_settings, validate
+from motifrep.config import check_models, run_settings, validate
 from motifrep.errors import ConfigError
 from conftest import REPO
 
@@ -139,17 +139,3 @@ def test_bad_references_one_line(edit, message):
     with pytest.raises(ConfigError) as info:
         check_models(validate(config, SCHEMA), ZOO)
     assert message in str(info.value) and "\n" not in str(info.value)
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [(None, "config file not found"), ("a: [1, 2\n", "invalid YAML"), ("- 1\n- 2\n", "expected a non-empty mapping"),
-     ("", "expected a non-empty mapping")],
-)
-def test_config_file_errors_name_the_file(tmp_path, text, message):
-    path = tmp_path / "my.yaml"
-    if text is not None:
-        path.write_text(text)
-    with pytest.raises(ConfigError) as info:
-        load_config_file(path)
-    assert str(info.value).startswith(f"{path}: ") and message in str(info.value) and "\n" not in str(info.value)

@@ -82,3 +82,19 @@ def test_evaluation_stream_keeps_order(tmp_path):
     for limit in (4.0, 1e-9):
         seen = np.concatenate([x.numpy() for x, _ in batch_stream(path, "test", 3, seed=None, in_memory_max_gb=limit)])
         np.testing.assert_array_equal(seen, X_all)
+
+
+@pytest.mark.parametrize("value, message", [(0, "has [0, 0, 0, 0]"), (2, "has [2, 0, 0, 0]")])
+def test_x_that_is_not_one_hot_is_refused(tmp_path, value, message):
+    X = np.zeros((30, 10, 4), np.uint8)
+    X[:, :, 1] = 1
+    X[17, 4] = [value, 0, 0, 0]
+    path = tmp_path / "bad.h5"
+    with h5py.File(path, "w") as f:
+        f["X"] = X
+        f["Y"] = np.zeros((30, 1), np.uint8)
+        for name, idx in (("train", range(0, 20)), ("valid", range(20, 25)), ("test", range(25, 30))):
+            f[f"splits/{name}"] = np.array(idx)
+    with pytest.raises(FormatError) as info:
+        Dataset(path)
+    assert str(info.value) == f"{path}: 'X' is not one-hot: sequence 17, position 4 {message}"

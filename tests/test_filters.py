@@ -26,7 +26,7 @@ from motifrep.filters import (
 )
 from motifrep.meme import read_meme
 from motifrep.models import build_model, load_zoo
-from motifrep.steps import extract_filters
+from motifrep.filters import extract_filters
 
 from conftest import KOO2019, REPO
 

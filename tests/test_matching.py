@@ -184,3 +184,38 @@ def test_filter_best_matches_on_authors_output(tf_table):
         assert (t, e) == expected[q]
     assert list(best.columns) == ["Query_ID", "Target_ID", "E-value", "p-value", "q-value", "tf"]
     assert best.set_index("Query_ID").loc["filter0", "tf"] == "SRF"  # MA0083.3
+
+
+def _run(tmp_path, tomtom_tsv, filters_meme, trial=0):
+    return {"model": "CNN-25", "activation": "relu", "trial": trial, "layer": 1, "filters": str(filters_meme),
+            "tomtom": str(tomtom_tsv)}
+
+
+def test_match_table_on_authors_files(tmp_path):
+    """The workflow step on the authors' CNN-25 files: 30 filters; counts from their own Tomtom table."""
+    from motifrep.matching import match_table
+
+    tsv, meme = KOO2019 / "synthetic/cnn_25_tomtom.tsv", KOO2019 / "synthetic/cnn_25_clip.meme"
+    hits = read_tomtom_tsv(tsv)
+    hits = hits[hits["E-value"] <= 0.1]
+    n_any = hits["Query_ID"].nunique()
+    match_table([_run(tmp_path, tsv, meme, 0), _run(tmp_path, tsv, meme, 1)], REPO / "resources/tfs.tsv",
+                tmp_path / "t.tsv", tmp_path / "s.tsv", ["CNN-25"])
+    table = pd.read_csv(tmp_path / "t.tsv", sep="\t")
+    assert list(table.n_filters) == [30, 30] and list(table.n_match_any) == [n_any, n_any]
+    summary = pd.read_csv(tmp_path / "s.tsv", sep="\t")
+    assert list(summary.columns[:4]) == ["model", "activation", "layer", "n_trials"] and summary.n_trials[0] == 2
+    assert summary.match_any_std[0] == 0
+
+
+def test_match_table_refuses_a_tomtom_table_naming_an_unknown_filter(tmp_path):
+    from motifrep.matching import match_table
+
+    tsv = tmp_path / "hits.tsv"
+    text = (KOO2019 / "synthetic/cnn_25_tomtom.tsv").read_text()
+    tsv.write_text(text.replace("filter3\t", "filter99\t", 1))
+    meme = KOO2019 / "synthetic/cnn_25_clip.meme"
+    with pytest.raises(FormatError, match=f"{tsv}: names filter 'filter99', which is not in {meme}"):
+        match_table([_run(tmp_path, tsv, meme)], REPO / "resources/tfs.tsv", tmp_path / "t.tsv", tmp_path / "s.tsv",
+                    ["CNN-25"])
+    assert not (tmp_path / "t.tsv").exists()

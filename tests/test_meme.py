@@ -128,7 +128,7 @@ def test_download_checks_checksum_and_leaves_nothing(tmp_path):
 
 
 def test_download_step_logs_the_checksum_it_saw(tmp_path, caplog):
-    from motifrep.steps import download_jaspar
+    from motifrep.jaspar import download_jaspar
 
     expected = hashlib.sha256(JASPAR2016.read_bytes()).hexdigest()
     with caplog.at_level("INFO", logger="motifrep"):

@@ -421,7 +421,7 @@ def test_min_overlap_reaches_the_meme_binary(tmp_path, monkeypatch):
 
 def test_compare_filters_passes_min_overlap(tmp_path, monkeypatch):
     from motifrep.meme import write_meme
-    from motifrep.steps import compare_filters
+    from motifrep.tomtom import compare_filters
 
     log = _logging_tomtom(tmp_path, monkeypatch)
     write_meme(tmp_path / "q.meme", [Motif("filter0", np.full((9, 4), 0.25)), Motif("filter1", np.full((8, 4), 0.25))])

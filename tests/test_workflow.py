@@ -173,7 +173,8 @@ def test_more_trials_train_only_the_new_ones(run):
     (run / "more.yaml").write_text(TINY.replace("    activations: [relu, exponential]\n",
                                                 "    activations: [relu, exponential]\n    trials: 2\n"))
     dry = snakemake(run, "-n", "--quiet", "all", config="more.yaml")
-    trained = sorted(set(re.findall(r"results/task3/models/CNN-local/(\w+)/trial_(\d+)/model.keras", dry.stdout)))
+    trained = sorted(re.findall(r"rule train:\n(?:\s+\w+: .*\n)*?\s+output: results/task3/models/CNN-local/(\w+)/"
+                                r"trial_(\d+)/model.keras", dry.stdout))
     assert trained == [("exponential", "1"), ("relu", "1")], dry.stdout[-3000:]
 
 
@@ -298,3 +299,29 @@ def test_jobs_run_the_code_of_their_own_checkout(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     versions = pd.read_csv(work / "results/versions.tsv", sep="\t").set_index("package").version
     assert versions["motifrep-source"] == str(clone / "src" / "motifrep")
+
+
+def test_deleted_intermediate_files_are_rebuilt(run):
+    """A deleted Tomtom table or data set is not hidden by the tables built from it."""
+    before = planned_jobs(run)  # earlier tests may have left work to do
+    tsv = run / "results/task3/models/CNN-local/relu/trial_0/tomtom/layer1.tsv"
+    kept = tsv.read_bytes()
+    tsv.unlink()
+    jobs = planned_jobs(run)
+    assert jobs.get("tomtom", 0) == before.get("tomtom", 0) + 1 and jobs.get("train", 0) == before.get("train", 0)
+    assert jobs.get("match_statistics", 0) >= 1
+    tsv.write_bytes(kept)
+    data = run / "results/task3/data.h5"
+    data.rename(data.with_suffix(".kept"))
+    jobs = planned_jobs(run)
+    assert jobs.get("simulate_regulatory") == 1
+    assert jobs.get("train", 0) == before.get("train", 0) + 2  # task 3's two runs depend on it
+    data.with_suffix(".kept").rename(data)
+
+
+def test_missing_input_table_is_an_error_not_nothing_to_do(run):
+    (run / "gone.yaml").write_text(TINY.replace("  synthetic: {n_sequences: 500}",
+                                                f"  synthetic: {{n_sequences: 500, tf_table: {run / 'gone.tsv'}}}"))
+    dry = snakemake(run, "-n", config="gone.yaml")
+    assert dry.returncode != 0 and "Nothing to be done" not in dry.stdout
+    assert f"motifrep: error: config datasets.synthetic.tf_table: file {run / 'gone.tsv'} not found" in dry.stderr

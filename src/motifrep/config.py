@@ -24,20 +24,6 @@ def _where(error) -> str:
     return path or "(top level)"
 
 
-def load_config_file(path) -> dict:
-    """Read a YAML config file; one-line errors for a missing file, bad YAML, a non-mapping."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML ({' '.join(str(exc).split())})") from None
-    if not isinstance(data, dict) or not data:
-        raise ConfigError(f"{path}: expected a non-empty mapping of config keys")
-    return data
-
-
 def validate(config: dict, schema_path) -> dict:
     """Validate ``config`` in place against the schema (filling defaults); raise ConfigError.
 
@@ -223,3 +209,22 @@ def experiment_runs(config: dict, zoo: dict, exp_name: str) -> list[tuple[str, s
     """(model, activation, trial) of one experiment, in config order."""
     exp = config["experiments"][exp_name]
     return [(m, a, t) for m in exp["models"] for a in _activations(config, zoo, exp, m) for t in range(exp["trials"])]
+
+
+def config_files(config: dict) -> list[tuple[str, str]]:
+    """(config key, path) of every input file the config names."""
+    files = [("zoo", config["zoo"])]
+    for name, spec in config["datasets"].items():
+        files += [(f"datasets.{name}.{key}", spec[key]) for key in ("tf_table", "core_table", "pool") if key in spec]
+    for name, exp in config["experiments"].items():
+        files += [(f"experiments.{name}.{key}", exp[key]) for key in ("published", "claims") if exp.get(key)]
+    return files
+
+
+def check_files(config: dict, resolve) -> None:
+    """Every file the config names exists (``resolve`` maps a config path to the one used):
+    a missing one is an error at parse time, never a silent 'Nothing to be done'."""
+    for key, path in config_files(config):
+        if not Path(resolve(path)).is_file():
+            raise ConfigError(f"config {key}: file {path} not found (relative paths: working directory, then "
+                              f"the workflow's)")

@@ -30,6 +30,7 @@ from .errors import FormatError
 from .io import atomic_path
 
 SPLITS = ("train", "valid", "test")
+_ONE_HOT_CHECKED: set = set()  # (path, mtime, size) of files whose X was found one-hot
 
 
 _ORDER = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
@@ -147,6 +148,23 @@ class Dataset:
                 raise FormatError(f"{p}: '{name}' has shape {f[name].shape}, expected {X.shape[:2]}")
         if "info_mask" in f and f["info_mask"].dtype != np.uint8:
             raise FormatError(f"{p}: 'info_mask' has dtype {f['info_mask'].dtype}, expected uint8")
+        self._check_one_hot()
+
+    def _check_one_hot(self, rows: int = 4096) -> None:
+        """Every position of ``X`` has exactly one base set to 1 (read in blocks of rows; once
+        per file version and process, as a job opens its data set several times)."""
+        stat = self.path.stat()
+        key = (str(self.path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _ONE_HOT_CHECKED:
+            return
+        X = self.file["X"]
+        for lo in range(0, X.shape[0], rows):
+            block = X[lo : lo + rows]
+            if block.max(initial=0) > 1 or np.any(block.sum(axis=2, dtype=np.uint16) != 1):
+                bad = np.argwhere((block > 1).any(axis=2) | (block.sum(axis=2, dtype=np.uint16) != 1))[0]
+                raise FormatError(f"{self.path}: 'X' is not one-hot: sequence {lo + bad[0]}, position {bad[1]} "
+                                  f"has {block[bad[0], bad[1]].tolist()}")
+        _ONE_HOT_CHECKED.add(key)
 
     def __enter__(self):
         return self

@@ -51,12 +51,15 @@ batch, not by the data set.
 
 from __future__ import annotations
 
+import logging
 import contextlib
 
 import numpy as np
 
 from .errors import MotifrepError
 from .meme import Motif
+
+log = logging.getLogger("motifrep")
 
 WEIGHTINGS = ("activation", "uniform")
 #: Koo & Eddy 2019 code: ``activation_pwm(fmap, X, threshold=0.5, window=19)`` for every model.
@@ -364,3 +367,32 @@ def filters_to_motifs(ppms, clip: bool = True, ic_threshold: float = 0.5, flank:
         extra = {} if n_sites is None else {"n_sites": int(n_sites[j])}
         motifs.append(Motif(f"filter{j}", pwm, nsites=int(pwm.shape[0]), extra=extra))
     return motifs
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
+                    ic_threshold, flank, batch_size, threads, window: int | None = None) -> None:
+    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
+
+    ``window``: columns cut around each site (19 as Koo & Eddy 2019, 20 as Koo & Ploenzke
+    2021; see :func:`motifrep.filters.pwm_window`); ``None`` cuts the receptive field.
+    """
+    from .data import Dataset
+    from .meme import write_meme
+    from .train import configure_tensorflow
+
+    from .models import load_model
+
+    configure_tensorflow(threads, seed=0)
+    model = load_model(model_path)  # knows motifrep's custom activations; one-line errors
+    with Dataset(data_path) as ds:
+        X, _ = ds.load("test")
+    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=threshold, weighting=weighting,
+                                    window_edges=window_edges, batch_size=batch_size, window=window)
+    write_meme(out_full, filters_to_motifs(ppms, clip=False, n_sites=n_sites))
+    write_meme(out_clipped, filters_to_motifs(ppms, clip=True, ic_threshold=ic_threshold, flank=flank,
+                                              n_sites=n_sites))
+    log.info("layer %d: %d filters, %d-column windows, %d without any site above %.2f x max; %d test sequences",
+             layer, len(ppms), ppms.shape[1], int((n_sites == 0).sum()), threshold, len(X))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import hashlib
 import urllib.error
 import urllib.request
@@ -12,6 +13,8 @@ import numpy as np
 from .errors import ConfigError, MotifrepError
 from .io import atomic_path, write_text
 from .meme import Motif, format_meme, read_meme
+
+log = logging.getLogger("motifrep")
 
 
 def _jaspardb(release: str):
@@ -94,3 +97,19 @@ def download_meme(url: str, path, sha256: str | None = None, timeout: float = 60
                 raise MotifrepError(f"jaspar.sha256: checksum mismatch for {url}: expected {sha256}, got {got}")
         n = len(read_meme(tmp))
     return n
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def export_jaspar(out, release, collection, tax_group) -> None:
+    """Workflow step: a JASPAR collection from pyjaspar, written as MEME."""
+    n = export_collection(out, release, collection, tax_group)
+    log.info("wrote %d %s %s %s motifs to %s", n, release, collection, tax_group, out)
+
+
+def download_jaspar(out, url, sha256) -> None:
+    """Workflow step: download a MEME file, check and log its SHA-256."""
+    n = download_meme(url, out, sha256)
+    log.info("downloaded %d motifs from %s to %s; sha256 %s%s", n, url, out, sha256sum(out),
+             " (as expected)" if sha256 else " (not checked: set jaspar.sha256 to pin it)")

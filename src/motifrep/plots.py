@@ -12,6 +12,7 @@ the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of 
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from matplotlib.figure import Figure
 
 from .errors import MotifrepError
 from .io import atomic_path
+
+log = logging.getLogger("motifrep")
 
 ALPHABET = "ACGT"
 FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
@@ -283,3 +286,50 @@ def make_activation_plot(summary_tsv, out_paths, title=None) -> None:
 
     activation_barplot(pd.read_csv(summary_tsv, sep="\t"), out_paths, title=title)
     logging.getLogger("motifrep").info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def _motif_names(jaspar_meme) -> tuple[dict, dict]:
+    from .meme import read_meme
+
+    motifs = read_meme(jaspar_meme)
+    return {m.id: m for m in motifs}, {m.id: m.name for m in motifs}
+
+
+def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, title=None) -> None:
+    """Filter logos per panel, each labelled with its best significant JASPAR match.
+
+    ``panels``: dicts with label, filters (MEME), tomtom (TSV); ``ground_truth``: add the
+    TF table's JASPAR motifs as a last row.
+    """
+    from .errors import ConfigError
+    from .matching import filter_best_matches, load_tf_table
+    from .meme import Motif, read_meme
+    from .tomtom import read_tomtom_tsv
+
+    by_id, names = _motif_names(jaspar_meme)
+    sections = []
+    for panel in panels:
+        best = filter_best_matches(read_tomtom_tsv(panel["tomtom"]))
+        labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+        sections.append({"label": panel["label"], "motifs": read_meme(panel["filters"]), "labels": labels})
+    truth = None
+    if ground_truth:
+        truth = []
+        for row in load_tf_table(tf_table).itertuples():
+            if row.jaspar_id not in by_id:
+                raise ConfigError(f"{tf_table}: JASPAR ID {row.jaspar_id!r} ({row.tf}) is not in {jaspar_meme}")
+            truth.append(Motif(row.jaspar_id, by_id[row.jaspar_id].pwm, name=row.tf))
+    filter_logo_figure(sections, out_paths, ground_truth=truth, title=title)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> None:
+    """Bar plot of the first-layer match fractions against the first-layer pool size."""
+    summary = pd.read_csv(matches_summary_tsv, sep="\t")
+    summary = summary[(summary.layer == 1) & summary.model.isin(list(pools))].copy()
+    summary["pool"] = summary.model.map(pools)
+    match_fraction_barplot(summary, out_paths, x="pool", title=title)
+    log.info("wrote %s for %d models", ", ".join(map(str, out_paths)), len(summary))

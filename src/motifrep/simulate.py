@@ -11,12 +11,15 @@ Everything is vectorised over sequences, and every random draw comes from one
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+
+log = logging.getLogger("motifrep")
 
 BASE_CHUNK = 8192  # sequences sampled per block; fixed so output does not depend on memory
 
@@ -200,3 +203,29 @@ def split_indices(n: int, fractions) -> dict[str, np.ndarray]:
     n_valid = int(round(fractions[1] * n))
     edges = [0, n_train, n_train + n_valid, n]
     return {name: np.arange(edges[i], edges[i + 1]) for i, name in enumerate(("train", "valid", "test"))}
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def simulate_synthetic(jaspar_meme, tf_table, out, n_sequences, length, motif_count_probs, split, seed,
+                       config=None) -> None:
+    """Workflow step, SPEC 1.2: the synthetic multitask set from the TF table's JASPAR matrices."""
+    from .data import write_simulated
+    from .matching import load_tf_table
+    from .meme import read_meme
+
+    tfs = load_tf_table(tf_table)
+    motifs = {m.id: m for m in read_meme(jaspar_meme)}
+    pwms = []
+    for row in tfs.itertuples():
+        if row.jaspar_id not in motifs:
+            raise ConfigError(f"{tf_table}: JASPAR ID {row.jaspar_id!r} ({row.tf}) is not in {jaspar_meme}")
+        pwms.append(motifs[row.jaspar_id].pwm)
+    stranded, pwm_task, pwm_strand = strand_pwms(pwms)
+    sim = simulate(stranded, pwm_task, len(tfs), n_sequences, length, motif_count_probs, seed, pwm_strand)
+    splits = split_indices(n_sequences, split)
+    motif_ids = [f"{i}{s}" for i in tfs.jaspar_id for s in ("+", "-")]
+    write_simulated(out, sim, splits, list(tfs.tf), motif_ids, stranded, pwm_task, seed, config)
+    log.info("simulated %d sequences x %d nt, %d motifs embedded; split %s -> %s", n_sequences, length,
+             len(sim.truth), list(split), {k: len(v) for k, v in splits.items()})

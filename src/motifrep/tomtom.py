@@ -29,6 +29,7 @@ and must run before ``memelite`` is imported, which is why this module imports
 
 from __future__ import annotations
 
+import logging
 import io
 import math
 import os
@@ -45,6 +46,8 @@ import pandas as pd
 from .errors import FormatError, MotifrepError
 from .io import atomic_path
 from .meme import ALPHABET, Motif, write_meme
+
+log = logging.getLogger("motifrep")
 
 #: Column names of the returned table (those of MEME 5's ``tomtom.tsv``), in MEME's order.
 TOMTOM_COLUMNS = [
@@ -489,3 +492,39 @@ def run_tomtom(
         frame = _tomtom_meme(queries, targets, thresh, pseudocount, background, meme_binary, min_overlap,
                              dist, timeout)
     return _sort_and_threshold(frame, (m.id for m in queries), thresh)
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudocount, numba_cache, threads,
+                    min_overlap: int = 1) -> None:
+    """SPEC 3.2: Tomtom of the filters against JASPAR; hits with E <= thresh.
+
+    ``min_overlap``: Tomtom's ``-min-overlap`` (MEME's default 1, which the authors ran).
+    """
+    from .meme import read_meme
+
+    hits = run_tomtom(read_meme(filters_meme), read_meme(jaspar_meme), engine=engine, thresh=thresh,
+                      pseudocount=pseudocount, numba_cache_dir=numba_cache, threads=threads, min_overlap=min_overlap)
+    write_tomtom_tsv(out_tsv, hits)
+    log.info("%s: %d hits (E <= %g) for %d filters", engine, len(hits), thresh, hits["Query_ID"].nunique())
+
+
+def prepare_tomtom(engine, numba_cache, out) -> None:
+    """Check the Tomtom engine once before the per-model jobs: compile memelite into the
+    numba cache (about 90 s, once), or run the MEME binary on a tiny input."""
+    import time
+
+    import numpy as np
+
+    from .io import write_text
+    from .meme import Motif
+
+    rng = np.random.default_rng(0)
+    motifs = [Motif(f"m{i}", rng.dirichlet(np.ones(4), 8)) for i in range(2)]
+    t0 = time.perf_counter()
+    run_tomtom(motifs, motifs, engine=engine, numba_cache_dir=numba_cache if engine == "memelite" else None)
+    seconds = time.perf_counter() - t0
+    write_text(out, f"engine\t{engine}\nseconds\t{seconds:.1f}\n")
+    log.info("tomtom engine %s ready in %.1f s", engine, seconds)

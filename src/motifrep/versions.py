@@ -19,3 +19,16 @@ def library_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             pass
     return out
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def write_versions(out) -> None:
+    """Workflow step: library versions as a TSV (package, version)."""
+    import pandas as pd
+
+    from .io import write_tsv
+
+    versions = library_versions()
+    write_tsv(out, pd.DataFrame({"package": list(versions), "version": list(versions.values())}))

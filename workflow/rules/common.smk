@@ -16,6 +16,7 @@ if sys.path[0] != SRC:
     sys.path.insert(0, SRC)
 
 from motifrep.config import (  # noqa: E402
+    check_files,
     check_models,
     experiment_runs,
     run_settings,
@@ -40,6 +41,7 @@ def resolve_path(path):
 
 try:
     validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+    check_files(config, resolve_path)
     ZOO = check_models(config, resolve_path(config["zoo"]))
     RUNS = run_settings(config, ZOO)
 except MotifrepError as exc:
@@ -206,6 +208,16 @@ def n_activations(experiment):
     return len({a for _, a, _ in experiment_runs(config, ZOO, experiment)})
 
 
+def run_outputs(name):
+    """Every per-run file of an experiment: targets too, so that a deleted data set, model,
+    filter file or Tomtom table is rebuilt (and what was made from it redone), not hidden
+    by the tables made from it."""
+    outputs = [DATA.format(dataset=EXPERIMENTS[name]["dataset"])]
+    for pattern in (f"{RUN}/model.keras", f"{RUN}/metrics.json", FILTERS, TOMTOM):
+        outputs += run_paths(name, pattern)
+    return outputs
+
+
 def experiment_outputs(name):
     exp = EXPERIMENTS[name]
     base = EXP.format(experiment=name)
@@ -235,7 +247,7 @@ def final_outputs():
     selected = config["run"] or list(EXPERIMENTS)
     outputs = ["results/versions.tsv"]
     for name in selected:
-        outputs += experiment_outputs(name)
+        outputs += experiment_outputs(name) + run_outputs(name)
     figures = [f for f in ready_figures() if FIGURES[f]["experiment"] in selected]
     outputs += expand(
         "results/figures/{figure}.{ext}", figure=figures, ext=["png", "pdf"]

@@ -1,7 +1,7 @@
 """P2 Fig 1: filter match fractions and AUPR by model and first-layer activation."""
 
 from motifrep.plots import make_activation_plot
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 
 run_script(
     snakemake,

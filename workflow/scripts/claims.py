@@ -1,6 +1,6 @@
 """Published claims checked against this run's summary table."""
 
 from motifrep.claims import make_claims_table
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 
 run_script(snakemake, lambda sm: make_claims_table(sm.input.claims, sm.input.summary, sm.output.tsv, sm.output.md))

@@ -1,6 +1,6 @@
 """Collect the test metrics of every run of an experiment into tables."""
 
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 from motifrep.tables import aggregate_classification
 
 run_script(

@@ -1,6 +1,7 @@
 """First-layer (or deeper) filters -> PPMs by activation alignment over the test set."""
 
-from motifrep.steps import extract_filters, run_script
+from motifrep.filters import extract_filters
+from motifrep.runner import run_script
 
 
 def main(sm):

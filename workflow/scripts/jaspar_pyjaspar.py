@@ -1,6 +1,7 @@
 """Export a JASPAR collection from pyjaspar (offline) to MEME format."""
 
-from motifrep.steps import export_jaspar, run_script
+from motifrep.jaspar import export_jaspar
+from motifrep.runner import run_script
 
 run_script(
     snakemake,

@@ -1,6 +1,7 @@
 """Filter logo figure (Fig 2, Fig 3, S1 Fig)."""
 
-from motifrep.steps import make_logo_figure, run_script
+from motifrep.plots import make_logo_figure
+from motifrep.runner import run_script
 
 run_script(
     snakemake,

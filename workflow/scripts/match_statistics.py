@@ -1,7 +1,7 @@
 """Fractions of filters matching any JASPAR motif and the ground truth."""
 
 from motifrep.matching import match_table
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 
 run_script(
     snakemake,

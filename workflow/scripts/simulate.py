@@ -1,6 +1,7 @@
 """Simulate a synthetic multitask data set (SPEC 1.2)."""
 
-from motifrep.steps import run_script, simulate_synthetic
+from motifrep.runner import run_script
+from motifrep.simulate import simulate_synthetic
 
 
 def main(sm):

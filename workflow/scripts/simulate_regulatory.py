@@ -1,7 +1,7 @@
 """Simulate a binary "regulatory code" data set (SPEC 1.3, P2 task 3)."""
 
 from motifrep.regulatory import build_regulatory_set
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 
 
 def main(sm):

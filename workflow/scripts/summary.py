@@ -1,6 +1,6 @@
 """Per model x activation: classification and filter matches, mean and std over trials."""
 
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 from motifrep.tables import make_summary
 
 run_script(

@@ -1,6 +1,6 @@
 """Table 1: ours beside the published values."""
 
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 from motifrep.tables import make_table1
 
 run_script(

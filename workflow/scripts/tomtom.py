@@ -1,6 +1,7 @@
 """Compare filters with JASPAR (Tomtom; memelite or the MEME binary)."""
 
-from motifrep.steps import compare_filters, run_script
+from motifrep.runner import run_script
+from motifrep.tomtom import compare_filters
 
 
 def main(sm):

@@ -1,6 +1,6 @@
 """Train one (data set, model, first-layer activation, trial) and evaluate it on the test set."""
 
-from motifrep.steps import run_script
+from motifrep.runner import run_script
 from motifrep.train import train
 
 
