@@ -1,13 +1,17 @@
-"""Fault injection on a tiny config: an interrupted run resumes with the README's command and
-ends with the same tables as an uninterrupted one."""
+"""Fault injection on a tiny config: interrupted runs, bad config, bad input files, results that
+cannot be right. Each case must end with one `motifrep: error:` line (or, for an interruption,
+resume to the same tables), a non-zero exit, no traceback and nothing left that looks complete."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import h5py
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +24,7 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 TINY = f"""\
 datasets:
   synthetic: {{n_sequences: 400}}
+  task3: {{n_positive: 100, n_negative: 100}}
 experiments:
   p1:
     models: [CNN-25]
@@ -32,12 +37,28 @@ tomtom:
   numba_cache: {REPO / ".numba_cache"}
 """
 TABLES = ("classification.tsv", "match_statistics.tsv", "summary.tsv", "table1.tsv")
+RUN = "results/synthetic/models/CNN-25/relu/trial_0"
 TRAIN_LOG = "logs/train/synthetic/CNN-25/relu/trial_0.log"
 
 
-def command(workdir, *args):
+def command(workdir, *args, config="tiny.yaml"):
+    """Targets and options first: --configfile takes several values and would swallow them."""
     return [SNAKEMAKE, *args, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
-            "--configfile", str(REPO / "config/config.yaml"), str(workdir / "tiny.yaml")]
+            "--configfile", str(REPO / "config/config.yaml"), str(workdir / config)]
+
+
+def snakemake(workdir, *args, config="tiny.yaml", text=TINY, **kwargs):
+    (workdir / config).write_text(text)
+    return subprocess.run(command(workdir, *args, config=config), capture_output=True, text=True, timeout=600,
+                          **kwargs)
+
+
+def assert_one_line_error(result, message):
+    """Exactly one error message (a failed job's log is also echoed by Snakemake: the same line)."""
+    assert result.returncode != 0
+    errors = {line.split("motifrep: error:", 1)[1] for line in result.stderr.splitlines() if "motifrep: error:" in line}
+    assert len(errors) == 1 and message in errors.pop(), result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
 
 
 def tables(workdir):
@@ -48,13 +69,15 @@ def tables(workdir):
     return out
 
 
+# ------------------------------------------------------------------------------ interruptions
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("clean")
-    (workdir / "tiny.yaml").write_text(TINY)
-    result = subprocess.run(command(workdir), capture_output=True, text=True, timeout=600)
+    result = snakemake(workdir)
     assert result.returncode == 0, result.stderr[-3000:]
-    return tables(workdir)
+    return workdir
 
 
 def start_and_interrupt(workdir, sig):
@@ -80,19 +103,132 @@ def start_and_interrupt(workdir, sig):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_interrupted_run_resumes_to_the_same_tables(tmp_path, uninterrupted, sig):
     proc = start_and_interrupt(tmp_path, sig)
-    if sig == signal.SIGKILL:  # the orphaned training job may still be running: let it end
-        time.sleep(1)
-        for _ in range(600):
-            alive = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0
-            if not alive:
-                break
-            time.sleep(0.2)
+    for _ in range(600):  # after kill -9 the orphaned training job may still run: let it end
+        if subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode != 0:
+            break
+        time.sleep(0.2)
     # The README's recipe: unlock (needed after kill -9), then the plain command again.
     unlock = subprocess.run(command(tmp_path, "--unlock"), capture_output=True, text=True, timeout=120)
     assert unlock.returncode == 0, unlock.stderr[-2000:]
     result = subprocess.run(command(tmp_path), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    resumed = tables(tmp_path)
+    resumed, clean = tables(tmp_path), tables(uninterrupted)
     for name in TABLES:
-        pd.testing.assert_frame_equal(resumed[name], uninterrupted[name], check_exact=False, rtol=1e-6)
-    assert not list((tmp_path / "results").rglob(".*.keras")) and not list((tmp_path / "results").rglob(".*.tmp"))
+        pd.testing.assert_frame_equal(resumed[name], clean[name], check_exact=False, rtol=1e-6)
+    assert not [p for p in (tmp_path / "results").rglob(".*") if p.is_file()]  # no temporary files left
+
+
+# ------------------------------------------------------------------------------ bad config
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("experiments:\n  p1:\n    models: [CNN-25, CNN-X]\n", "config experiments.p1.models: unknown model 'CNN-X'"),
+        ("trainig:\n  epochs: 3\n", "config: unknown key 'trainig'"),
+        ("training:\n  epochs: ten\n", "training.epochs: 'ten' is not of type 'integer'"),
+        ("experiments:\n  p1:\n    dataset: task9\n", "unknown data set 'task9'"),
+        ("experiments:\n  p1:\n    activations: [relu, gelu]\n", "unknown activation 'gelu'"),
+        ("datasets:\n  synthetic:\n    split: [0.7, 0.2, 0.2]\n", "datasets.synthetic.split: [0.7, 0.2, 0.2] must sum to 1"),
+        ("datasets:\n  synthetic:\n    motif_count_probs: [0.5, 0.4]\n", "must sum to 1"),
+        ("datasets:\n  synthetic:\n    n_sequences: 20\n    split: [0.9, 0.1, 0.0]\n", "of 20 sequences leaves test empty"),
+        ("datasets:\n  synthetic:\n    length: 40\n", "longer than"),
+        ("figures:\n  figS1:\n    panels: [{model: CNN-2, layer: 3}]\n", "CNN-2 has 2 conv layers, no layer 3"),
+        ("architectures:\n  Bad: [{conv: {filters: 8}}]\n", "architecture 'Bad', block 1: conv block needs ['kernel']"),
+        ("run: [p3]\n", "config run: unknown experiment 'p3'"),
+    ],
+)
+def test_bad_config_is_one_line_at_parse_time(tmp_path, config, message):
+    result = snakemake(tmp_path, "-n", config="bad.yaml", text=config)
+    assert_one_line_error(result, message)
+
+
+# ------------------------------------------------------------------------------ bad input files
+
+
+def test_unknown_jaspar_id_fails_cleanly(tmp_path):
+    (tmp_path / "tfs.tsv").write_text((REPO / "resources/tfs.tsv").read_text().replace("MA0083.3", "MA9999.1"))
+    text = TINY.replace("  synthetic: {n_sequences: 400}",
+                        f"  synthetic: {{n_sequences: 400, tf_table: {tmp_path / 'tfs.tsv'}}}")
+    result = snakemake(tmp_path, "results/synthetic/data.h5", text=text)
+    assert_one_line_error(result, "JASPAR ID 'MA9999.1' (SRF) is not in results/jaspar/motifs.meme")
+    assert not (tmp_path / "results/synthetic/data.h5").exists()
+    assert not list((tmp_path / "results/synthetic").glob(".*"))
+
+
+def test_unknown_pool_id_fails_cleanly(tmp_path):
+    pool = (REPO / "resources/task3_pool.tsv").read_text().splitlines()
+    first = next(i for i, line in enumerate(pool) if line.startswith(("MA", "PB")))
+    pool[first] = "MA9998.1\tNOPE"
+    (tmp_path / "pool.tsv").write_text("\n".join(pool) + "\n")
+    text = TINY.replace("  task3: {n_positive: 100, n_negative: 100}",
+                        f"  task3: {{n_positive: 100, n_negative: 100, pool: {tmp_path / 'pool.tsv'}}}")
+    result = snakemake(tmp_path, "results/task3/data.h5", text=text)
+    assert_one_line_error(result, "MA9998.1")
+    assert not (tmp_path / "results/task3/data.h5").exists()
+
+
+def test_missing_config_file_is_an_error_at_parse_time(tmp_path):
+    text = TINY.replace("  synthetic: {n_sequences: 400}",
+                        f"  synthetic: {{n_sequences: 400, tf_table: {tmp_path / 'gone.tsv'}}}")
+    result = snakemake(tmp_path, "-n", text=text)
+    assert_one_line_error(result, f"config datasets.synthetic.tf_table: file {tmp_path / 'gone.tsv'} not found")
+
+
+def test_missing_tomtom_binary_fails_cleanly(tmp_path, koo2019):
+    base = tmp_path / RUN
+    (base / "filters").mkdir(parents=True)
+    (tmp_path / "results/jaspar").mkdir(parents=True)
+    shutil.copy(koo2019 / "JASPAR_CORE_2016_vertebrates.meme", tmp_path / "results/jaspar/motifs.meme")
+    shutil.copy(koo2019 / "synthetic/cnn_25_clip.meme", base / "filters/layer1.meme")
+    env_path = ":".join(p for p in os.environ["PATH"].split(":") if not Path(p, "tomtom").exists())
+    result = snakemake(tmp_path, f"{RUN}/tomtom/layer1.tsv", "--allowed-rules", "tomtom", "tomtom_engine",
+                       text=TINY + "  engine: meme\n", env=dict(os.environ, PATH=env_path))
+    assert_one_line_error(result, "tomtom engine 'meme': the 'tomtom' binary is not on PATH")
+    assert not (tmp_path / "results/tomtom_engine.tsv").exists() and not (base / "tomtom/layer1.tsv").exists()
+
+
+def write_h5(path, X, n_tasks=12):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = len(X)
+    with h5py.File(path, "w") as f:
+        f["X"] = X
+        f["Y"] = (np.arange(n * n_tasks).reshape(n, n_tasks) % 3 == 0).astype(np.uint8)
+        for name, (lo, hi) in zip(("train", "valid", "test"), ((0, n // 2), (n // 2, 3 * n // 4), (3 * n // 4, n))):
+            f[f"splits/{name}"] = np.arange(lo, hi)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: np.zeros((40, 200, 5), np.uint8), "'X' has shape (40, 200, 5), expected (N, L, 4) one-hot"),
+        (lambda: np.zeros((40, 200, 4), np.uint8), "'X' is not one-hot: sequence 0, position 0 has [0, 0, 0, 0]"),
+    ],
+    ids=["shape", "not-one-hot"],
+)
+def test_bad_hdf5_is_refused_before_training(tmp_path, make, message):
+    write_h5(tmp_path / "results/synthetic/data.h5", make())
+    result = snakemake(tmp_path, f"{RUN}/metrics.json", "--allowed-rules", "train")
+    assert_one_line_error(result, message)
+    assert not (tmp_path / RUN / "metrics.json").exists() and not (tmp_path / RUN / "model.keras").exists()
+
+
+def test_too_few_positive_test_sequences_is_refused(tmp_path):
+    X = np.zeros((40, 200, 4), np.uint8)
+    X[:, :, 2] = 1
+    write_h5(tmp_path / "results/synthetic/data.h5", X)  # test rows: 10; tasks with 3-4 positives
+    result = snakemake(tmp_path, f"{RUN}/metrics.json", "--allowed-rules", "train")
+    assert_one_line_error(result, "positive and")
+    assert "training.min_positives is 5" in result.stderr
+    assert not (tmp_path / RUN / "metrics.json").exists()
+
+
+def test_model_file_that_is_not_keras_is_named(tmp_path):
+    X = np.zeros((40, 200, 4), np.uint8)
+    X[:, :, 0] = 1
+    write_h5(tmp_path / "results/synthetic/data.h5", X)
+    (tmp_path / RUN).mkdir(parents=True)
+    (tmp_path / RUN / "model.keras").write_text("not a model\n")
+    result = snakemake(tmp_path, f"{RUN}/filters/layer1.meme", "--allowed-rules", "filter_pwms")
+    assert_one_line_error(result, f"{RUN}/model.keras: not a Keras model archive")
+    assert not (tmp_path / RUN / "filters/layer1.meme").exists()

@@ -1,4 +1,5 @@
 import hashlib
+import time
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,7 @@ def _write(path, tf_pwms, seed):
 
 def test_same_seed_same_bytes(tmp_path, tf_pwms):
     a = _write(tmp_path / "a.h5", tf_pwms, 33)
+    time.sleep(1.1)  # HDF5 object timestamps, if written, would differ by now
     b = _write(tmp_path / "b.h5", tf_pwms, 33)
     c = _write(tmp_path / "c.h5", tf_pwms, 34)
     assert a == b

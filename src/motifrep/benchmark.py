@@ -220,11 +220,11 @@ def main(argv=None) -> None:
                     rows.append({**row, "stage": row["stage"].replace("train", "train task3"), "n": "14,000/epoch"})
         for model in args.analysis:
             rows += bench_analysis(data, model, Path(tmp) / f"numba_{model}")
-    print(f"{'stage':32} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")
+    print(f"{'stage':46} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")
     for r in rows:
         first = f"{r['first_epoch']:.1f}" if "first_epoch" in r else ""
         rate = f"{r['per_second']:.0f}" if r["per_second"] else ""
-        print(f"{r['stage']:32} {r['n']!s:>14} {r['seconds']:9.2f} {rate:>11} {first:>12}")
+        print(f"{r['stage']:46} {r['n']!s:>14} {r['seconds']:9.2f} {rate:>11} {first:>12}")
 
 
 if __name__ == "__main__":
