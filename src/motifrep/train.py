@@ -132,6 +132,28 @@ def check_positives(data_path, min_positives: int) -> None:
                               f"training.min_positives is {min_positives}: use a larger data set")
 
 
+def _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate, l2, init):
+    """The Keras model for the data set's length and tasks, compiled; (model, n_params, task names)."""
+    import keras
+
+    with Dataset(data_path) as ds:
+        length, n_tasks, task_names = ds.length, ds.n_tasks, ds.task_names
+    model = build_model(model_name, blocks, length, n_tasks, l2=l2, init=init, first_activation=activation)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=_metrics(monitor))
+    return model, count_trainable(model), task_names
+
+
+def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
+    """Test labels and predictions; predictions that are not finite are refused."""
+    y_pred = model.predict(batch_stream(data_path, "test", batch_size, None, in_memory_max_gb), verbose=0)
+    with Dataset(data_path) as ds:
+        y_true = ds._rows("Y", ds.indices("test")).astype(np.float32)
+    if not np.all(np.isfinite(y_pred)):
+        raise TrainingError(f"{run}: test predictions are not finite; nothing kept")
+    return y_true, y_pred
+
+
 def train(
     data_path,
     model_name: str,
@@ -169,15 +191,9 @@ def train(
         raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
     check_positives(data_path, min_positives)
     configure_tensorflow(threads, seed, deterministic)
-    import keras
-
-    with Dataset(data_path) as ds:
-        length, n_tasks, task_names = ds.length, ds.n_tasks, ds.task_names
     activation = activation or first_activation_of(blocks)
-    model = build_model(model_name, blocks, length, n_tasks, l2=l2, init=init, first_activation=activation)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=_metrics(monitor))
-    n_params = count_trainable(model)
+    model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate,
+                                                  l2, init)
     run = f"model {model_name} activation {activation} trial {trial}"
     log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s", run, n_params, seed,
              learning_rate, batch_size, monitor)
@@ -192,35 +208,18 @@ def train(
     if stopper.diverged:
         raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
 
-    test_batches = batch_stream(data_path, "test", batch_size, None, in_memory_max_gb)
-    y_pred = model.predict(test_batches, verbose=0)
-    with Dataset(data_path) as ds:
-        y_true = ds._rows("Y", ds.indices("test")).astype(np.float32)
-    if not np.all(np.isfinite(y_pred)):
-        raise TrainingError(f"{run}: test predictions are not finite; nothing kept")
+    y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
     scores = per_task_scores(y_true, y_pred)
     metrics = {
-        "dataset": dataset,
-        "model": model_name,
-        "activation": activation,
-        "trial": int(trial),
-        "seed": int(seed),
-        "n_params": n_params,
-        "epochs_run": len(stopper.rows),
-        "best_epoch": stopper.best_epoch + 1,
-        "monitor": monitor,
-        "best_monitor": float(stopper.best),
-        "train_seconds": round(train_seconds, 2),
-        "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3),
-        "n_test": int(len(y_true)),
+        "dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial), "seed": int(seed),
+        "n_params": n_params, "epochs_run": len(stopper.rows), "best_epoch": stopper.best_epoch + 1,
+        "monitor": monitor, "best_monitor": float(stopper.best), "train_seconds": round(train_seconds, 2),
+        "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3), "n_test": int(len(y_true)),
         "tasks": task_names,
         "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
         "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
-        "auroc_mean": float(np.nanmean(scores["auroc"])),
-        "aupr_mean": float(np.nanmean(scores["aupr"])),
-        "learning_rate": learning_rate,
-        "batch_size": batch_size,
-        "versions": library_versions(),
+        "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"])),
+        "learning_rate": learning_rate, "batch_size": batch_size, "versions": library_versions(),
     }
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
