@@ -18,6 +18,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/filters.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/attribution.smk"
 include: "workflow/rules/figures.smk"
 
 

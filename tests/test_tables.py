@@ -57,3 +57,19 @@ def test_bad_published_file(tmp_path):
     (tmp_path / "p.tsv").write_text("model\tlayer\tmetric\trelation\tvalue\tstd\nCNN-2\t1\tauroc\t~\t0.9\t\n")
     with pytest.raises(FormatError, match="unknown relation"):
         load_published(tmp_path / "p.tsv")
+
+
+def test_summary_table_per_model_activation_layer():
+    from motifrep.tables import summary_table, summary_markdown
+
+    cls = pd.DataFrame({"model": ["M"] * 4, "activation": ["relu", "relu", "exponential", "exponential"],
+                        "trial": [0, 1, 0, 1], "auroc": [0.8, 0.9, 0.7, 0.7], "aupr": [0.5, 0.7, 0.4, 0.4]})
+    matches = cls[["model", "activation", "trial"]].assign(layer=1, match_any=[0.2, 0.4, 1.0, 0.9],
+                                                            match_ground_truth=[0.0, 0.1, 0.9, 0.8])
+    t = summary_table(cls, matches, order=["M"]).set_index("activation")
+    assert list(t.index) == ["relu", "exponential"] and (t.n_trials == 2).all()
+    assert t.loc["relu", "auroc_mean"] == pytest.approx(0.85) and t.loc["exponential", "auroc_std"] == 0
+    assert t.loc["exponential", "match_ground_truth_mean"] == pytest.approx(0.85)
+    assert t.loc["relu", "aupr_std"] == pytest.approx(0.1414213, rel=1e-5)  # sd of 0.5, 0.7 (n - 1)
+    md = summary_markdown(t.reset_index())
+    assert "| M | exponential | 1 | 2 | 0.700 ± 0.000 | 0.400 ± 0.000 | 0.950 ± 0.071 | 0.850 ± 0.071 |" in md

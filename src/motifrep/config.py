@@ -107,6 +107,9 @@ def check_models(config: dict, zoo_path) -> dict:
             raise ConfigError(f"config {where}.dataset: unknown data set {exp['dataset']!r} "
                               f"(known: {', '.join(sorted(datasets))})")
         length = datasets[exp["dataset"]]["length"]
+        if exp.get("attribution") and datasets[exp["dataset"]]["kind"] != "regulatory":
+            raise ConfigError(f"config {where}.attribution: data set {exp['dataset']!r} has no per-position ground "
+                              f"truth (only regulatory data sets do): attribution maps could not be scored")
         for model in exp["models"] + exp.get("match_plot", []):
             try:
                 resolve(zoo, model)
@@ -218,6 +221,8 @@ def config_files(config: dict) -> list[tuple[str, str]]:
         files += [(f"datasets.{name}.{key}", spec[key]) for key in ("tf_table", "core_table", "pool") if key in spec]
     for name, exp in config["experiments"].items():
         files += [(f"experiments.{name}.{key}", exp[key]) for key in ("published", "claims") if exp.get(key)]
+    if any(exp.get("localization") for exp in config["experiments"].values()):
+        files.append(("localization.published", config["localization"]["published"]))
     return files
 
 

@@ -333,3 +333,115 @@ def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> 
     summary["pool"] = summary.model.map(pools)
     match_fraction_barplot(summary, out_paths, x="pool", title=title)
     log.info("wrote %s for %d models", ", ".join(map(str, out_paths)), len(summary))
+
+
+# ----------------------------------------------------------------------------- attribution (P2 Fig 2)
+
+_ACT_COLOURS = {"relu": "#1f77b4", "exponential": "#d62728", "sigmoid": "#2ca02c", "tanh": "#9467bd",
+                "softplus": "#8c564b", "linear": "#7f7f7f", "elu": "#ff7f0e"}
+
+
+def interpretability_scatter(interp: pd.DataFrame, classification: pd.DataFrame, out_paths) -> Figure:
+    """P2 Fig 2b/c: per method a panel; interpretability AUROC (y) against classification AUROC
+    (x), one point per model × activation (means over trials, std as error bars)."""
+    paths = _output_paths(out_paths)
+    cls = classification[["model", "activation", "auroc_mean", "auroc_std"]].rename(
+        columns={"auroc_mean": "cls_mean", "auroc_std": "cls_std"})
+    table = interp.merge(cls, on=["model", "activation"], how="left")
+    if table.empty:
+        raise MotifrepError("interpretability table is empty: nothing to plot")
+    methods = list(dict.fromkeys(table.method))
+    markers = dict(zip(dict.fromkeys(table.model), "os^Dv<>"))
+    fig = Figure(figsize=(3.2 * len(methods) + 1.6, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(methods), squeeze=False, sharey=True)[0]
+    for ax, method in zip(axes, methods):
+        for row in table[table.method == method].itertuples():
+            ax.errorbar(row.cls_mean, row.interp_auroc_mean, xerr=np.nan_to_num(row.cls_std),
+                        yerr=np.nan_to_num(row.interp_auroc_std), fmt=markers[row.model], capsize=2,
+                        color=_ACT_COLOURS.get(row.activation, "black"), label=f"{row.model} {row.activation}")
+        ax.set_title(method, fontsize=10)
+        ax.set_xlabel("classification AUROC")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("interpretability AUROC")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_interpretability_plot(interp_tsv, classification_tsv, out_paths) -> None:
+    """Workflow step: :func:`interpretability_scatter` of an experiment's summaries."""
+    interpretability_scatter(pd.read_csv(interp_tsv, sep="\t"), pd.read_csv(classification_tsv, sep="\t"), out_paths)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def _shade(ax, truth_row) -> None:
+    """Shade the ground-truth positions of one sequence."""
+    pos = np.flatnonzero(truth_row)
+    if pos.size:
+        starts = pos[np.r_[True, np.diff(pos) > 1]]
+        ends = pos[np.r_[np.diff(pos) > 1, True]]
+        for a, b in zip(starts, ends):
+            ax.axvspan(a - 0.5, b + 0.5, color="#ffe08a", alpha=0.5, lw=0, zorder=0)
+
+
+def attribution_logo_figure(maps: list[dict], X: np.ndarray, truth: np.ndarray, out_paths) -> Figure:
+    """P2 Fig 2d: rows = sequences, columns = runs (``maps``: label, scores (n, L, 4)); each cell is
+    the attribution × one-hot logo of the sequence, ground-truth positions shaded."""
+    paths = _output_paths(out_paths)
+    n = len(X)
+    fig = Figure(figsize=(7.5 * len(maps), 1.5 * n + 0.6), layout="constrained")
+    axes = fig.subplots(n, len(maps), squeeze=False)
+    for j, m in enumerate(maps):
+        for i in range(n):
+            ax = axes[i, j]
+            values = m["scores"][i].astype(np.float64) * X[i]
+            frame = pd.DataFrame(values, columns=list("ACGT"))
+            logomaker.Logo(frame, ax=ax, color_scheme="classic")
+            _shade(ax, truth[i])
+            ax.set_xticks([])
+            ax.spines[["top", "right"]].set_visible(False)
+            if i == 0:
+                ax.set_title(m["label"], fontsize=10)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -> None:
+    """Workflow step: the first ``n_sequences`` maps of each panel (same sequences in every panel)."""
+    from .attribution import read_attribution
+    from .data import Dataset
+
+    maps, rows = [], None
+    with Dataset(data_path) as ds:
+        for panel in panels:
+            a = read_attribution(panel["path"], ds.length)
+            if rows is not None and not np.array_equal(a["rows"][:n_sequences], rows):
+                raise MotifrepError(f"{panel['path']}: attributes other sequences than {panels[0]['path']}")
+            rows = a["rows"][:n_sequences]
+            maps.append({"label": f"{panel['model']} {panel['activation']} ({panel['method']})",
+                         "scores": a["scores"][:n_sequences]})
+        X, truth = ds._rows("X", rows), ds.position_truth()[rows]
+    attribution_logo_figure(maps, X, truth, out_paths)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def localization_figure(scans: list[dict], truth: np.ndarray, out_paths) -> Figure:
+    """Scans (``scans``: label, scores (n, L)) of a few sequences, one row per sequence, each scan
+    scaled to its own maximum; the embedded motifs shaded."""
+    paths = _output_paths(out_paths)
+    n = len(truth)
+    fig = Figure(figsize=(9, 1.4 * n + 0.8), layout="constrained")
+    axes = fig.subplots(n, 1, squeeze=False)[:, 0]
+    for i, ax in enumerate(axes):
+        for k, scan in enumerate(scans):
+            s = scan["scores"][i].astype(np.float64)
+            span = np.ptp(s) or 1.0
+            ax.plot((s - s.min()) / span, lw=1, label=scan["label"], color=f"C{k}")
+        _shade(ax, truth[i])
+        ax.set_ylim(-0.05, 1.05)
+        ax.set_yticks([])
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncol=len(scans), frameon=False, fontsize=8)
+    axes[-1].set_xlabel("position (nt)")
+    save_figure(fig, paths)
+    return fig

@@ -58,6 +58,8 @@ RUN = "results/{dataset}/models/{model}/{activation}/trial_{trial}"
 FILTERS = f"{RUN}/filters/layer{{layer}}.meme"
 TOMTOM = f"{RUN}/tomtom/layer{{layer}}.tsv"
 EXP = "results/experiments/{experiment}"
+ATTRIBUTION = f"{RUN}/attribution/{{method}}.h5"
+METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
 
 
 def _alternatives(names):
@@ -72,6 +74,7 @@ wildcard_constraints:
     trial=r"\d+",
     layer=r"\d+",
     figure=_alternatives(FIGURES),
+    method=_alternatives(METHODS),
 
 
 def datasets_of(kind):
@@ -176,6 +179,66 @@ def figure_panels(name):
     return panels
 
 
+def method_settings(method):
+    """The settings of an attribution method that change its result (SPEC 3.5)."""
+    return dict(config["attribution"].get(method) or {})
+
+
+def attribution_runs(experiment):
+    """Dicts (model, activation, trial, method, path) of an experiment's attribution maps."""
+    dataset = EXPERIMENTS[experiment]["dataset"]
+    return [
+        dict(
+            model=m,
+            activation=a,
+            trial=t,
+            method=method,
+            path=ATTRIBUTION.format(
+                dataset=dataset, model=m, activation=a, trial=t, method=method
+            ),
+        )
+        for m, a, t in experiment_runs(config, ZOO, experiment)
+        for method in EXPERIMENTS[experiment]["attribution"]
+    ]
+
+
+def logo_panels(experiment):
+    """Attribution logos (P2 Fig 2d): trial 0 of the first model, each activation, first method."""
+    runs = attribution_runs(experiment)
+    first = runs[0]
+    return [
+        r
+        for r in runs
+        if r["model"] == first["model"]
+        and r["trial"] == 0
+        and r["method"] == first["method"]
+    ]
+
+
+def localization_runs(experiment):
+    """Dicts (model, activation, trial, path) of the models whose first layer is scanned."""
+    return [
+        dict(model=m, activation=a, trial=t, path=p)
+        for (m, a, t), p in zip(
+            experiment_runs(config, ZOO, experiment),
+            run_paths(experiment, f"{RUN}/model.keras"),
+        )
+    ]
+
+
+def claims_inputs(wildcards):
+    """The interpretability and localization summaries a claims table also reads, when made."""
+    exp, base = EXPERIMENTS[wildcards.experiment], EXP.format(
+        experiment=wildcards.experiment
+    )
+    inputs = {}
+    if exp["attribution"]:
+        inputs["interpretability"] = f"{base}/interpretability_summary.tsv"
+    if exp["localization"]:
+        inputs["localization"] = f"{base}/localization_summary.tsv"
+    return inputs
+
+
 def trained_runs(experiment):
     return {(m, a) for m, a, _ in experiment_runs(config, ZOO, experiment)}
 
@@ -215,7 +278,7 @@ def run_outputs(name):
     outputs = [DATA.format(dataset=EXPERIMENTS[name]["dataset"])]
     for pattern in (f"{RUN}/model.keras", f"{RUN}/metrics.json", FILTERS, TOMTOM):
         outputs += run_paths(name, pattern)
-    return outputs
+    return outputs + [r["path"] for r in attribution_runs(name)]
 
 
 def experiment_outputs(name):
@@ -239,6 +302,21 @@ def experiment_outputs(name):
         outputs += [f"{base}/activations.{ext}" for ext in ("png", "pdf")]
     if len(match_plot_pools(name)) >= 2:
         outputs += [f"{base}/match_vs_pool.{ext}" for ext in ("png", "pdf")]
+    if exp["attribution"]:
+        outputs += [
+            f"{base}/interpretability{s}"
+            for s in (".tsv", "_summary.tsv", "_summary.md")
+        ]
+        outputs += [
+            f"{base}/{stem}.{ext}"
+            for stem in ("interpretability_vs_auroc", "attribution_logos")
+            for ext in ("png", "pdf")
+        ]
+    if exp["localization"]:
+        outputs += [
+            f"{base}/localization{s}"
+            for s in (".tsv", "_summary.tsv", "_summary.md", ".png", ".pdf")
+        ]
     return outputs
 
 

@@ -143,6 +143,7 @@ rule table1:
 
 rule claims:
     input:
+        unpack(claims_inputs),
         summary=f"{EXP}/summary.tsv",
         claims=lambda wildcards: resolve_path(
             EXPERIMENTS[wildcards.experiment]["claims"]

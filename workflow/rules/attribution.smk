@@ -1,0 +1,158 @@
+rule attribute:
+    input:
+        model=f"{RUN}/model.keras",
+        data=DATA,
+    output:
+        ATTRIBUTION,
+    log:
+        "logs/attribution/{dataset}/{model}/{activation}/trial_{trial}_{method}.log",
+    conda:
+        ENV
+    threads: config["attribution"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=60,
+    params:
+        settings=lambda wildcards: method_settings(wildcards.method),
+        n_sequences=config["attribution"]["n_sequences"],
+    script:
+        "../scripts/attribute.py"
+
+
+rule interpretability:
+    input:
+        attributions=lambda wildcards: [
+            r["path"] for r in attribution_runs(wildcards.experiment)
+        ],
+        data=lambda wildcards: DATA.format(
+            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
+        ),
+    output:
+        table=report(
+            f"{EXP}/interpretability.tsv",
+            caption="../report/interpretability.rst",
+            category="{experiment}",
+            subcategory="Attribution",
+        ),
+        summary=report(
+            f"{EXP}/interpretability_summary.tsv",
+            caption="../report/interpretability.rst",
+            category="{experiment}",
+            subcategory="Attribution",
+        ),
+        md=f"{EXP}/interpretability_summary.md",
+    log:
+        "logs/tables/{experiment}/interpretability.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        runs=lambda wildcards: attribution_runs(wildcards.experiment),
+        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+    script:
+        "../scripts/interpretability.py"
+
+
+rule interpretability_plot:
+    input:
+        interpretability=f"{EXP}/interpretability_summary.tsv",
+        classification=f"{EXP}/classification_summary.tsv",
+    output:
+        png=report(
+            f"{EXP}/interpretability_vs_auroc.png",
+            caption="../report/interpretability_plot.rst",
+            category="{experiment}",
+            subcategory="Figures",
+        ),
+        pdf=f"{EXP}/interpretability_vs_auroc.pdf",
+    log:
+        "logs/figures/{experiment}/interpretability_vs_auroc.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/interpretability_plot.py"
+
+
+rule attribution_logos:
+    input:
+        attributions=lambda wildcards: [
+            p["path"] for p in logo_panels(wildcards.experiment)
+        ],
+        data=lambda wildcards: DATA.format(
+            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
+        ),
+    output:
+        png=report(
+            f"{EXP}/attribution_logos.png",
+            caption="../report/attribution_logos.rst",
+            category="{experiment}",
+            subcategory="Figures",
+        ),
+        pdf=f"{EXP}/attribution_logos.pdf",
+    log:
+        "logs/figures/{experiment}/attribution_logos.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        panels=lambda wildcards: logo_panels(wildcards.experiment),
+        n_sequences=config["attribution"]["figure_sequences"],
+    script:
+        "../scripts/attribution_logos.py"
+
+
+rule localization:
+    input:
+        models=lambda wildcards: run_paths(wildcards.experiment, f"{RUN}/model.keras"),
+        data=lambda wildcards: DATA.format(
+            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
+        ),
+        published=resolve_path(config["localization"]["published"]),
+    output:
+        table=report(
+            f"{EXP}/localization.tsv",
+            caption="../report/localization.rst",
+            category="{experiment}",
+            subcategory="Localization",
+        ),
+        summary=report(
+            f"{EXP}/localization_summary.tsv",
+            caption="../report/localization.rst",
+            category="{experiment}",
+            subcategory="Localization",
+        ),
+        md=f"{EXP}/localization_summary.md",
+        png=report(
+            f"{EXP}/localization.png",
+            caption="../report/localization_plot.rst",
+            category="{experiment}",
+            subcategory="Figures",
+        ),
+        pdf=f"{EXP}/localization.pdf",
+    log:
+        "logs/tables/{experiment}/localization.log",
+    conda:
+        ENV
+    threads: config["attribution"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        runs=lambda wildcards: localization_runs(wildcards.experiment),
+        settings={
+            k: config["localization"][k]
+            for k in ("n_sequences", "buffer", "pseudocount", "segments")
+        },
+    script:
+        "../scripts/localization.py"

@@ -1,0 +1,19 @@
+"""Attribution maps of one run for one method (SPEC 3.5)."""
+
+from motifrep.attribution import write_attribution
+from motifrep.runner import run_script
+
+
+def main(sm):
+    write_attribution(
+        model_path=sm.input.model,
+        data_path=sm.input.data,
+        out=sm.output[0],
+        method=sm.wildcards.method,
+        settings=sm.params.settings,
+        n_sequences=sm.params.n_sequences,
+        threads=sm.threads,
+    )
+
+
+run_script(snakemake, main)
