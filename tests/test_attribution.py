@@ -169,3 +169,29 @@ def test_deepshap_refuses_maps_that_do_not_sum_to_delta(monkeypatch):
     monkeypatch.setattr(A, "summation_errors", lambda *a, **k: (np.array([0.5]), np.array([1.0])))
     with pytest.raises(A.MotifrepError, match="do not sum to f\\(x\\) - mean f\\(ref\\)"):
         A.deepshap(dense_model(W), one_hot("ACG"), n_refs=2)
+
+
+def test_attribution_file_of_the_wrong_shape_is_refused(tmp_path):
+    """An attribution file whose arrays do not fit its rows or the data set's length: one line."""
+    import h5py
+
+    from motifrep.attribution import read_attribution
+    from motifrep.errors import FormatError
+
+    path = tmp_path / "saliency.h5"
+    with h5py.File(path, "w") as f:
+        f["scores"] = np.zeros((5, 200, 4), np.float16)
+        f["position_scores"] = np.zeros((5, 200), np.float32)
+        f["rows"] = np.arange(5)
+        f.attrs["method"] = "saliency"
+    assert read_attribution(path, 200)["scores"].shape == (5, 200, 4)
+    with pytest.raises(FormatError, match=r"do not fit 5 sequences of 1000 nt x 4"):
+        read_attribution(path, 1000)
+    with h5py.File(path, "a") as f:
+        del f["rows"]
+        f["rows"] = np.arange(6)
+    with pytest.raises(FormatError, match=r"saliency.h5: attribution arrays of shapes \(5, 200, 4\)"):
+        read_attribution(path, 200)
+    (tmp_path / "text.h5").write_text("no")
+    with pytest.raises(FormatError, match="not an attribution file"):
+        read_attribution(tmp_path / "text.h5")

@@ -98,6 +98,8 @@ def test_run_settings_exclude_resources_and_merge_overrides():
         (lambda c: c["experiments"]["p1"].pop("models"), "'models' is a required property"),
         (lambda c: c["experiments"]["p1"]["training"].update(threads=2), "unknown key 'threads' in experiments.p1"),
         (lambda c: c["experiments"]["p1"]["training"].update(monitor="val_acc"), "experiments.p1.training.monitor"),
+        (lambda c: c["experiments"]["p2_task3"].update(attribution=["saliency", "gradcam"]),
+         "experiments.p2_task3.attribution.1: 'gradcam' is not one of"),
         (lambda c: c.update(simulation={}), "unknown key 'simulation' in (top level)"),
     ],
 )
@@ -118,6 +120,8 @@ def test_bad_config_one_line(edit, message):
          "config experiments.p1.dataset: unknown data set 'task2' (known: synthetic, task1, task3)"),
         (lambda c: c["experiments"]["p2_task1"].update(activations=["relu", "swish"]),
          "config experiments.p2_task1: unknown activation 'swish'"),
+        (lambda c: c["experiments"]["p2_task1"].update(attribution=["saliency"]),
+         "config experiments.p2_task1.attribution: data set 'task1' has no per-position ground truth"),
         (lambda c: c["datasets"]["synthetic"].update(motif_count_probs=[0.5, 0.4]),
          "datasets.synthetic.motif_count_probs: [0.5, 0.4] must sum to 1"),
         (lambda c: c["datasets"]["synthetic"].update(split=[0.8, 0.1, 0.2]), "datasets.synthetic.split"),

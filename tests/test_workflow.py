@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,6 +101,32 @@ def test_second_data_set_task3(run):
     md = (run / "results/experiments/p2_task3/summary.md").read_text()
     assert "| CNN-local | exponential | 1 | 1 |" in md
     assert (run / "results/experiments/p2_task3/activations.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_attribution_and_localization(run):
+    with Dataset(run / "results/task3/data.h5") as ds:
+        test_rows = ds.indices("test")
+        positives = test_rows[ds.file["Y"][()][test_rows, 0] == 1]
+    for method in ("saliency", "ism"):
+        path = run / f"results/task3/models/CNN-local/exponential/trial_0/attribution/{method}.h5"
+        with h5py.File(path, "r") as f:
+            assert f["scores"].shape == (len(positives), 200, 4) and f["scores"].dtype == np.float16
+            assert list(f["rows"][()]) == list(positives[:500])  # the first positive test sequences
+            if method == "ism":  # 0 at the observed base: the score of the wild type minus itself
+                with Dataset(run / "results/task3/data.h5") as ds:
+                    X = ds._rows("X", f["rows"][()])
+                assert np.all(f["scores"][()][X == 1] == 0)
+    interp = pd.read_csv(run / "results/experiments/p2_task3/interpretability_summary.tsv", sep="\t")
+    assert sorted(zip(interp.activation, interp.method)) == [
+        ("exponential", "ism"), ("exponential", "saliency"), ("relu", "ism"), ("relu", "saliency")]
+    claims = pd.read_csv(run / "results/experiments/p2_task3/claims.tsv", sep="\t").set_index("id")
+    assert claims.status["exp_vs_relu_interpretability_cnn_local"] in ("holds", "does not hold")
+    assert "2 of 5 methods run" in claims.ours["exp_vs_relu_interpretability_cnn_local"]
+    loc = pd.read_csv(run / "results/experiments/p2_task1/localization_summary.tsv", sep="\t")
+    pwm = loc[(loc.model == "true PWM") & (loc.activation == "log-odds")].iloc[0]
+    assert pwm.published_auroc == 0.884 and pwm.n_sequences >= 90  # 100 test sequences, a few without motif
+    assert pwm.loc_auroc_mean > 0.75  # the generating PWMs find their own motifs (authors: 0.884)
+    assert set(loc.model) == {"true PWM", "CNN-local"}
 
 
 def test_filters_tomtom_table1_figures(run):

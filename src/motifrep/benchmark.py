@@ -176,6 +176,35 @@ def bench_analysis(data: Path, model: str, cache_dir: Path) -> list[dict]:
     return rows
 
 
+def bench_attribution_child(data: str, model_spec: str, n: str) -> None:
+    """Attribution timings of one task-3 model (random weights: timing only), SPEC 3.5 settings."""
+    from .attribution import benchmark_methods
+    from .data import Dataset
+    from .models import build_model, load_zoo
+    from .train import configure_tensorflow
+
+    configure_tensorflow(1, 1)
+    name, _, activation = model_spec.partition(":")
+    zoo = load_zoo(REPO / "resources" / "models.yaml")
+    model = build_model(name, zoo[name], 200, 1, first_activation=activation or None)
+    with Dataset(data) as ds:
+        X = ds._rows("X", ds.indices("test")[: int(n)])
+    for method, seconds in benchmark_methods(model, X).items():
+        print(f"RESULT\t{method}\t{seconds}\t{len(X)}")
+
+
+def bench_attribution(data: Path, model: str, n: int) -> list[dict]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-m", "motifrep.benchmark", "--attribution-child", str(data), model,
+                          str(n)], capture_output=True, text=True, env=env, check=True)
+    rows = []
+    for line in (l for l in out.stdout.splitlines() if l.startswith("RESULT")):
+        _, method, seconds, count = line.split("\t")
+        rows.append({"stage": f"attribution {method} {model}", "n": int(count), "seconds": float(seconds),
+                     "per_second": int(count) / float(seconds)})
+    return rows
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m motifrep.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,9 +219,16 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="simulation repeats (median)")
     parser.add_argument("--analysis", nargs="*", default=["CNN-2", "CNN-25"],
                         help="models whose filter and Tomtom stages are timed (none: skip)")
+    parser.add_argument("--attribution", nargs="*", default=[],
+                        help="task-3 models (NAME or NAME:ACTIVATION) whose attribution methods are timed on 500 "
+                             "sequences (SPEC 3.5 settings; includes tf.function tracing)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--analysis-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.attribution_child:
+        bench_attribution_child(*args.attribution_child)
+        return
     if args.analysis_child:
         bench_analysis_child(*args.analysis_child)
         return
@@ -211,9 +247,12 @@ def main(argv=None) -> None:
         for model in args.models:
             for threads in args.threads:
                 rows.append(bench_training(data, model, threads, args.epochs, args.batch_size))
-        if args.task3_models:
-            task3 = Path(tmp) / "task3.h5"
+        task3 = Path(tmp) / "task3.h5"
+        if args.task3_models or args.attribution:
             make_task3_dataset(task3, 10000)
+        for model in args.attribution:
+            rows += bench_attribution(task3, model, 500)
+        if args.task3_models:
             for model in args.task3_models:
                 for threads in args.threads:
                     row = bench_training(task3, model, threads, args.epochs, args.batch_size)

@@ -150,7 +150,7 @@ def table1_markdown(table: pd.DataFrame) -> str:
     header = ["model", "layer", "trials"]
     for metric in METRICS:
         header += [names[metric], "published", "Δ"]
-    header.append("differs from paper (|Δ| > %.2f or outside bound)" % FLAG_DIFFERENCE)
+    header.append("differs from paper (Δ beyond ±%.2f or outside bound)" % FLAG_DIFFERENCE)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table.to_dict("records"):
         cells = [row["model"], str(row["layer"]), str(row["n_trials"])]
