@@ -129,6 +129,22 @@ def test_attribution_and_localization(run):
     assert set(loc.model) == {"true PWM", "CNN-local"}
 
 
+def test_per_filter_report(run):
+    base = run / RUN.format(model="CNN-25", trial=0) / "filters"
+    sites = pd.read_csv(base / "layer1_sites.tsv", sep="\t")
+    report = pd.read_csv(base / "layer1_report.tsv", sep="\t", keep_default_na=False)
+    hits = read_tomtom_tsv(base.parent / "tomtom/layer1.tsv")
+    assert list(report["filter"]) == [f"filter{j}" for j in range(30)] == list(sites["filter"])
+    assert list(report.n_sites) == list(sites.n_sites) and (sites.n_sites >= 0).all()
+    assert list(report.no_sites) == list(sites.n_sites == 0)
+    assert set(report["filter"][report.n_hits > 0]) == set(hits.Query_ID)  # read from the Tomtom table itself
+    for row in report[report.n_hits > 0].itertuples():
+        own = hits[hits.Query_ID == row.filter]
+        assert row.best_match == own.loc[own["E-value"].idxmin(), "Target_ID"]
+    tfs = pd.read_csv(base / "layer1_tfs.tsv", sep="\t")
+    assert len(tfs) == 12 and tfs.recovered.sum() == tfs[tfs.n_filters > 0].shape[0]
+
+
 def test_filters_tomtom_table1_figures(run):
     for model in ("CNN-25", "CNN9-25"):
         for trial in (0, 1):

@@ -373,7 +373,7 @@ def filters_to_motifs(ppms, clip: bool = True, ic_threshold: float = 0.5, flank:
 
 
 def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
-                    ic_threshold, flank, batch_size, threads, window: int | None = None) -> None:
+                    ic_threshold, flank, batch_size, threads, window: int | None = None, out_sites=None) -> None:
     """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
 
     ``window``: columns cut around each site (19 as Koo & Eddy 2019, 20 as Koo & Ploenzke
@@ -391,7 +391,14 @@ def extract_filters(model_path, data_path, out_clipped, out_full, layer, thresho
         X, _ = ds.load("test")
     ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=threshold, weighting=weighting,
                                     window_edges=window_edges, batch_size=batch_size, window=window)
-    write_meme(out_full, filters_to_motifs(ppms, clip=False, n_sites=n_sites))
+    full = filters_to_motifs(ppms, clip=False, n_sites=n_sites)
+    write_meme(out_full, full)
+    if out_sites is not None:  # MEME's nsites= holds the width (Tomtom's pseudocount uses it): counts go here
+        import pandas as pd
+
+        from .io import write_tsv
+
+        write_tsv(out_sites, pd.DataFrame({"filter": [m.id for m in full], "n_sites": n_sites.astype(np.int64)}))
     write_meme(out_clipped, filters_to_motifs(ppms, clip=True, ic_threshold=ic_threshold, flank=flank,
                                               n_sites=n_sites))
     log.info("layer %d: %d filters, %d-column windows, %d without any site above %.2f x max; %d test sequences",

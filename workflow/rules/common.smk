@@ -57,6 +57,7 @@ DATA = "results/{dataset}/data.h5"
 RUN = "results/{dataset}/models/{model}/{activation}/trial_{trial}"
 FILTERS = f"{RUN}/filters/layer{{layer}}.meme"
 TOMTOM = f"{RUN}/tomtom/layer{{layer}}.tsv"
+FILTER_REPORT = f"{RUN}/filters/layer{{layer}}_report.tsv"
 EXP = "results/experiments/{experiment}"
 ATTRIBUTION = f"{RUN}/attribution/{{method}}.h5"
 METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
@@ -276,7 +277,13 @@ def run_outputs(name):
     filter file or Tomtom table is rebuilt (and what was made from it redone), not hidden
     by the tables made from it."""
     outputs = [DATA.format(dataset=EXPERIMENTS[name]["dataset"])]
-    for pattern in (f"{RUN}/model.keras", f"{RUN}/metrics.json", FILTERS, TOMTOM):
+    for pattern in (
+        f"{RUN}/model.keras",
+        f"{RUN}/metrics.json",
+        FILTERS,
+        TOMTOM,
+        FILTER_REPORT,
+    ):
         outputs += run_paths(name, pattern)
     return outputs + [r["path"] for r in attribution_runs(name)]
 

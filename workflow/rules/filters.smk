@@ -5,6 +5,7 @@ rule filter_pwms:
     output:
         clipped=FILTERS,
         full=f"{RUN}/filters/layer{{layer}}_unclipped.meme",
+        sites=f"{RUN}/filters/layer{{layer}}_sites.tsv",
     log:
         "logs/filters/{dataset}/{model}/{activation}/trial_{trial}_layer{layer}.log",
     conda:
@@ -58,3 +59,26 @@ rule tomtom:
         },
     script:
         "../scripts/tomtom.py"
+
+
+rule filter_report:
+    input:
+        unclipped=f"{RUN}/filters/layer{{layer}}_unclipped.meme",
+        clipped=FILTERS,
+        sites=f"{RUN}/filters/layer{{layer}}_sites.tsv",
+        tomtom=TOMTOM,
+        jaspar=JASPAR_MEME,
+        tf_table=lambda wildcards: truth_table(wildcards.dataset),
+    output:
+        filters=FILTER_REPORT,
+        tfs=f"{RUN}/filters/layer{{layer}}_tfs.tsv",
+    log:
+        "logs/filters/{dataset}/{model}/{activation}/trial_{trial}_layer{layer}_report.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/filter_report.py"

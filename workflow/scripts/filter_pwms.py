@@ -11,6 +11,7 @@ def main(sm):
         data_path=sm.input.data,
         out_clipped=sm.output.clipped,
         out_full=sm.output.full,
+        out_sites=sm.output.sites,
         layer=int(sm.wildcards.layer),
         threshold=f["threshold"],
         weighting=f["weighting"],
