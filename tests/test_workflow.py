@@ -145,6 +145,20 @@ def test_per_filter_report(run):
     assert len(tfs) == 12 and tfs.recovered.sum() == tfs[tfs.n_filters > 0].shape[0]
 
 
+def test_scorecard(run):
+    card = pd.read_csv(run / "results/scorecard.tsv", sep="\t")
+    assert set(card.experiment) == {"p1", "p2_task1", "p2_task3"}
+    table1 = pd.read_csv(run / P1 / "table1.tsv", sep="\t")
+    n_published = sum(table1[f"{m}_published"].notna().sum() for m in ("auroc", "aupr", "match_any",
+                                                                        "match_ground_truth"))
+    loc = pd.read_csv(run / "results/experiments/p2_task1/localization_summary.tsv", sep="\t")
+    assert (card.kind == "number").sum() == n_published + loc.published_auroc.notna().sum()
+    n_claims = sum(len(pd.read_csv(run / f"results/experiments/{e}/claims.tsv", sep="\t")) for e in ("p2_task1",
+                                                                                                    "p2_task3"))
+    assert (card.kind == "claim").sum() == n_claims
+    assert set(card.status) <= {"holds", "does not hold", "not run"}
+
+
 def test_filters_tomtom_table1_figures(run):
     for model in ("CNN-25", "CNN9-25"):
         for trial in (0, 1):
@@ -180,6 +194,7 @@ def test_report(run):
     assert result.returncode == 0, result.stderr[-2000:]
     html = (run / "results/report.html").read_text(errors="replace")
     assert "table1.tsv" in html and "mini.png" in html and "claims.tsv" in html and "activations.png" in html
+    assert "scorecard.tsv" in html and "interpretability_summary.tsv" in html and "localization.png" in html
 
 
 def test_one_log_line_per_epoch(run):

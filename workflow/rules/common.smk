@@ -327,10 +327,27 @@ def experiment_outputs(name):
     return outputs
 
 
+def scorecard_sources():
+    """Table 1, localization and claims tables of the experiments built by default."""
+    sources = []
+    for name in config["run"] or list(EXPERIMENTS):
+        exp, base = EXPERIMENTS[name], EXP.format(experiment=name)
+        for key, kind, path in (
+            ("published", "table1", f"{base}/table1.tsv"),
+            ("localization", "localization", f"{base}/localization_summary.tsv"),
+            ("claims", "claims", f"{base}/claims.tsv"),
+        ):
+            if exp[key]:
+                sources.append(dict(experiment=name, kind=kind, path=path))
+    return sources
+
+
 def final_outputs():
     """Outputs of the experiments in config ``run`` (default: all) and their figures."""
     selected = config["run"] or list(EXPERIMENTS)
     outputs = ["results/versions.tsv"]
+    if scorecard_sources():
+        outputs += ["results/scorecard.tsv", "results/scorecard.md"]
     for name in selected:
         outputs += experiment_outputs(name) + run_outputs(name)
     figures = [f for f in ready_figures() if FIGURES[f]["experiment"] in selected]

@@ -166,3 +166,27 @@ rule claims:
         runtime=10,
     script:
         "../scripts/claims.py"
+
+
+rule scorecard:
+    input:
+        lambda wildcards: [s["path"] for s in scorecard_sources()],
+    output:
+        tsv=report(
+            "results/scorecard.tsv",
+            caption="../report/scorecard.rst",
+            category="Scorecard",
+        ),
+        md="results/scorecard.md",
+    log:
+        "logs/tables/scorecard.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        sources=lambda wildcards: scorecard_sources(),
+    script:
+        "../scripts/scorecard.py"
