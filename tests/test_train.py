@@ -111,3 +111,21 @@ def test_too_few_positives_refused(tmp_path, small_data):
         train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=0, seed=7,
               epochs=1, patience=1, min_positives=10_000)
     assert not out.exists()
+
+
+def test_device_is_recorded_and_a_missing_gpu_is_said(tmp_path, small_data, caplog):
+    """This machine has no GPU: the job warns once and records CPU; require_gpu makes it fail."""
+    import tensorflow as tf
+
+    assert tf.config.list_physical_devices("GPU") == []  # the premise of this test
+    out = tmp_path / "run"
+    with caplog.at_level("WARNING"):
+        metrics = train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=0, seed=7,
+                        epochs=1, patience=1)
+    assert metrics["device"] == "CPU" and json.loads((out / "m.json").read_text())["device"] == "CPU"
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["scheduled with gpu=1 but TensorFlow sees no GPU: training on the CPU"]
+    with pytest.raises(ConfigError, match="training.require_gpu is true but TensorFlow sees no GPU"):
+        train(small_data, "Tiny", BLOCKS, tmp_path / "r2/m.keras", tmp_path / "r2/h.tsv", tmp_path / "r2/m.json",
+              trial=0, seed=7, epochs=1, patience=1, require_gpu=True)
+    assert not (tmp_path / "r2").exists()

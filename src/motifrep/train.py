@@ -118,6 +118,22 @@ def _metrics(monitor: str) -> list:
             keras.metrics.AUC(curve="PR", multi_label=True, name="aupr")]
 
 
+def training_device(require_gpu: bool = False) -> str:
+    """The device TensorFlow trains on ("GPU:0 (name)" or "CPU"). Training jobs are scheduled with
+    ``gpu=1``: without a visible GPU this logs one warning line, or fails with ``require_gpu``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"GPU:0 ({details.get('device_name', gpus[0].name)})"
+    if require_gpu:
+        raise ConfigError("training.require_gpu is true but TensorFlow sees no GPU (install tensorflow[and-cuda], "
+                          "see the README)")
+    log.warning("scheduled with gpu=1 but TensorFlow sees no GPU: training on the CPU")
+    return "CPU"
+
+
 def check_positives(data_path, min_positives: int) -> None:
     """Refuse a data set in which a task has too few positive (or negative) test sequences:
     its AUROC/AUPR would be undefined or meaningless."""
@@ -174,6 +190,7 @@ def train(
     l2: float = 1e-6,
     init: str = "glorot_uniform",
     min_positives: int = 1,
+    require_gpu: bool = False,
     threads: int = 1,
     in_memory_max_gb: float = 4.0,
     deterministic: bool = False,
@@ -191,12 +208,13 @@ def train(
         raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
     check_positives(data_path, min_positives)
     configure_tensorflow(threads, seed, deterministic)
+    device = training_device(require_gpu)
     activation = activation or first_activation_of(blocks)
     model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate,
                                                   l2, init)
     run = f"model {model_name} activation {activation} trial {trial}"
-    log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s", run, n_params, seed,
-             learning_rate, batch_size, monitor)
+    log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s", run, n_params, seed,
+             learning_rate, batch_size, monitor, device)
 
     train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
     valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
@@ -219,7 +237,7 @@ def train(
         "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
         "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
         "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"])),
-        "learning_rate": learning_rate, "batch_size": batch_size, "versions": library_versions(),
+        "learning_rate": learning_rate, "batch_size": batch_size, "device": device, "versions": library_versions(),
     }
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])

@@ -26,6 +26,7 @@ def main(sm):
         l2=t["l2"],
         init=t["init"],
         min_positives=t["min_positives"],
+        require_gpu=sm.config["training"]["require_gpu"],  # an execution policy, not a result: not a param
         threads=sm.threads,
         in_memory_max_gb=t["in_memory_max_gb"],
         deterministic=t["deterministic"],

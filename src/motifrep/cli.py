@@ -1,0 +1,465 @@
+"""Command-line interface: ``motifrep filters`` answers "what did my first layer learn?".
+
+``motifrep filters MODEL.keras SEQUENCES --out DIR`` turns the filters of one convolutional
+layer of a trained motifrep model into motifs (:func:`motifrep.filters.activation_pwms`),
+compares them with JASPAR (:func:`motifrep.tomtom.run_tomtom`, memelite engine) and writes
+the MEME files, the Tomtom table, a per-filter table and a logo figure.
+
+Only this module's argument parsing is imported at start-up; TensorFlow/Keras, numba and
+the rest are imported when a command runs, so ``--help`` is instant. Every expected problem
+is a :class:`~motifrep.errors.MotifrepError`, printed as one ``motifrep: error: ...`` line on
+stderr with exit status 1; a bad command line exits with status 2 (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from .errors import FormatError, MotifrepError
+
+PROG = "motifrep"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+DEFAULT_MOTIFS = "JASPAR2016"
+DEFAULT_WINDOW = 19  # motifrep.filters.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
+OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf")
+N_TOP = 10
+
+_FILTERS_DESCRIPTION = """\
+Turn the filters of one convolutional layer of a trained motifrep model into motifs and
+compare them with JASPAR: what did my first layer learn?
+
+For each filter, every position whose activation exceeds THRESHOLD x (the filter's maximum
+over all SEQUENCES) marks a site; the one-hot input windows around the sites are averaged
+into a position probability matrix (Koo & Eddy 2019). Activations are read after the conv
+layer's batch normalisation and activation, before pooling (layer conv{i}_act).
+
+The matrices are clipped to their informative columns (IC > 0.5 bits, 3 flanking columns),
+compared with the motifs by Tomtom (memelite engine, in-process; pseudocount 0.1, both
+strands; E <= EVALUE kept), and written to DIR:
+
+  filters.meme             clipped filter motifs (filter0, filter1, ...)
+  filters_unclipped.meme   the full windows
+  tomtom.tsv               Tomtom hits of the clipped filters (MEME's tomtom -text layout)
+  filters.tsv              one row per filter: sites, information, best match, hits
+  filters.pdf              filter logos labelled with their best match
+  tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
+
+Models: only models built by motifrep are supported (Conv1D layers named conv1, conv2, ...
+each followed by batch normalisation and an activation layer conv{i}_act), because their
+activations are read from conv{i}_act. Another Keras model is refused with a one-line error.
+Layers below a pooled layer (e.g. conv2 after a pooled conv1) have no fixed input window
+and are refused too.
+"""
+
+_FILTERS_EPILOG = """\
+example:
+  motifrep filters results/models/p1/cnn25_relu_t0.keras results/data/p1.h5 \\
+      --out filters_cnn25 --motifs JASPAR2016 --window 19 --threshold 0.5
+
+The first Tomtom run compiles memelite with numba (about 1-2 minutes) into --numba-cache;
+later runs reuse it.
+"""
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults in the option help (unless None), descriptions and examples kept as written."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def _int_at_least(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"threshold must be in [0, 1], got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"E-value threshold must be a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"E-value threshold must be a positive number, got {text}")
+    return value
+
+
+def _default_numba_cache() -> str:
+    return os.environ.get("NUMBA_CACHE_DIR") or str(Path("~/.cache/motifrep/numba").expanduser())
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Reproduce CNN motif-representation analyses (Koo & Eddy 2019, Koo & Ploenzke 2021). "
+                    "The full workflow runs with Snakemake; this command line runs single steps on your own "
+                    "models.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'motifrep COMMAND --help' for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub.required = True
+    p = sub.add_parser(
+        "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
+        description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
+    )
+    p.add_argument("model", metavar="MODEL.keras", help="trained model saved by Keras 3 (.keras archive)")
+    p.add_argument("sequences", metavar="SEQUENCES",
+                   help="a FASTA file (A/C/G/T, case-insensitive; every sequence of the model's input length) "
+                        "or a motifrep HDF5 data set (its test split is used)")
+    p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
+    p.add_argument("--layer", metavar="NAME_OR_INDEX", default=None,
+                   help="conv layer: its name (conv1, conv2, ...) or its 1-based position among the Conv1D "
+                        "layers; default: the first Conv1D layer")
+    p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
+                   help="motifs to match: a JASPAR release shipped with pyjaspar (JASPAR2014 ... JASPAR2024; "
+                        "its CORE vertebrates collection, offline) or a MEME motif file")
+    p.add_argument("--window", metavar="N", type=_int_at_least(0, "window"), default=DEFAULT_WINDOW,
+                   help="input columns cut around each site (19: Koo & Eddy 2019, 20: Koo & Ploenzke 2021); "
+                        "0: the layer's receptive field")
+    p.add_argument("--threshold", metavar="T", type=_fraction, default=0.5,
+                   help="a site is a position whose activation is > T x the filter's maximum")
+    p.add_argument("--weighting", choices=("activation", "uniform"), default="activation",
+                   help="average windows weighted by activation (Koo & Eddy 2019) or uniformly "
+                        "(Koo & Ploenzke 2021)")
+    p.add_argument("--edges", choices=("pad", "drop"), default="pad",
+                   help="windows reaching past a sequence end: zero-padded, or dropped")
+    p.add_argument("--max-sequences", metavar="N", type=_int_at_least(1, "max-sequences"), default=None,
+                   help="use only the first N sequences (default: all of them)")
+    p.add_argument("--evalue", metavar="E", type=_positive, default=0.1,
+                   help="keep Tomtom hits with E-value <= E")
+    p.add_argument("--tf-table", metavar="FILE", default=None,
+                   help="TSV with columns tf, jaspar_id, accepted_ids (as resources/tfs.tsv): fills the "
+                        "ground-truth columns of filters.tsv and writes tfs.tsv; without it they are empty")
+    p.add_argument("--numba-cache", metavar="DIR", default=None,
+                   help="numba cache for the compiled Tomtom kernels (default: $NUMBA_CACHE_DIR if set, "
+                        "else ~/.cache/motifrep/numba)")
+    p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
+                   help="sequences per activation batch")
+    p.set_defaults(func=cmd_filters)
+    return parser
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _quiet_fd2():
+    """Silence file descriptor 2 (TensorFlow's C++ start-up lines) while importing Keras."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _import_keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "keras" in sys.modules:
+        import keras
+        return keras
+    with _quiet_fd2():
+        import keras
+    return keras
+
+
+def _check_file(path: Path, what: str) -> None:
+    if not path.exists():
+        raise FormatError(f"{path}: {what} not found")
+    if path.is_dir():
+        raise FormatError(f"{path}: {what} expected, found a directory")
+
+
+def _is_hdf5(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
+
+
+def _model_length(model) -> int | None:
+    if len(model.inputs) != 1:
+        raise MotifrepError(f"model {model.name!r} has {len(model.inputs)} inputs; expected one (N, L, 4) input")
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) != 3 or shape[2] != 4:
+        raise MotifrepError(f"model {model.name!r} takes input of shape {shape[1:]}; expected one-hot DNA (L, 4)")
+    return None if shape[1] is None else int(shape[1])
+
+
+def conv_layers(model) -> list:
+    """The model's Conv1D layers, in order."""
+    keras = _import_keras()
+    return [lay for lay in model.layers if isinstance(lay, keras.layers.Conv1D)]
+
+
+def resolve_layer(model, spec: str | None, model_path) -> int:
+    """The 1-based conv index (for :func:`motifrep.filters.activation_pwms`) of ``--layer``.
+
+    ``spec``: a Conv1D layer name, a 1-based position among the Conv1D layers, or None (the
+    first). Refuses models without Conv1D layers, unknown names or positions, and Conv1D
+    layers of models not built by motifrep (no ``conv{i}`` / ``conv{i}_act`` naming).
+    """
+    convs = conv_layers(model)
+    if not convs:
+        raise MotifrepError(f"{model_path}: model {model.name!r} has no Conv1D layer")
+    names = [lay.name for lay in convs]
+    if spec is None:
+        index = 1
+    elif spec.strip().isdigit():
+        index = int(spec)
+        if not 1 <= index <= len(convs):
+            raise MotifrepError(f"--layer {spec}: model {model.name!r} has {len(convs)} Conv1D layer(s) "
+                                f"({', '.join(names)}); give a name or an index from 1 to {len(convs)}")
+    elif spec in names:
+        index = names.index(spec) + 1
+    else:
+        raise MotifrepError(f"--layer {spec}: model {model.name!r} has no Conv1D layer of that name "
+                            f"(its Conv1D layers: {', '.join(names)})")
+    all_names = {lay.name for lay in model.layers}
+    motifrep_built = names[:index] == [f"conv{i}" for i in range(1, index + 1)] and f"conv{index}_act" in all_names
+    if not motifrep_built:
+        raise MotifrepError(
+            f"--layer {spec or index}: Conv1D layer {names[index - 1]!r} of model {model.name!r} is not in "
+            f"motifrep's layout; 'motifrep filters' supports only models built by motifrep (Conv1D layers "
+            f"conv1, conv2, ... each followed by batch normalisation and an activation layer conv{{i}}_act)")
+    return index
+
+
+def read_fasta_onehot(path: Path, length: int | None):
+    """One-hot uint8 ``(N, L, 4)`` of the records of a FASTA file (A/C/G/T, any case).
+
+    Every record must have ``length`` bases (or, when ``length`` is None, the first
+    record's). Raises :class:`FormatError` naming the file, record and 1-based position of
+    the first other letter, or the first record of another length.
+    """
+    import numpy as np
+
+    try:
+        text = path.read_bytes().decode("ascii")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not a FASTA file (non-ASCII bytes)") from None
+    records: list[tuple[str, str, int]] = []  # (name, sequence, line of the header)
+    name, chunks, header_line = None, [], 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            if name is not None:
+                records.append((name, "".join(chunks), header_line))
+            name, chunks, header_line = (line[1:].split() or [f"record{len(records) + 1}"])[0], [], lineno
+        elif name is None:
+            raise FormatError(f"{path}:{lineno}: not a FASTA file (sequence before the first '>' header)")
+        else:
+            chunks.append("".join(line.split()))
+    if name is not None:
+        records.append((name, "".join(chunks), header_line))
+    if not records:
+        raise FormatError(f"{path}: no FASTA records (expected '>name' lines followed by sequences)")
+
+    want = length if length is not None else len(records[0][1])
+    lookup = np.full(256, 255, dtype=np.uint8)
+    for code, base in enumerate("ACGT"):
+        lookup[ord(base)] = lookup[ord(base.lower())] = code
+    X = np.zeros((len(records), want, 4), dtype=np.uint8)
+    for k, (rec, seq, line) in enumerate(records, start=1):
+        if len(seq) != want:
+            expect = f"the model expects {want}" if length is not None else f"the first record has {want}"
+            raise FormatError(f"{path}: record {rec!r} (#{k}, line {line}) has length {len(seq)}, but {expect}")
+        codes = lookup[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
+        bad = np.flatnonzero(codes == 255)
+        if bad.size:
+            pos = int(bad[0])
+            raise FormatError(f"{path}: record {rec!r} (#{k}), position {pos + 1}: letter {seq[pos]!r} is not "
+                              f"A, C, G or T")
+        X[k - 1, np.arange(want), codes] = 1
+    return X, [r[0] for r in records]
+
+
+def load_sequences(path: Path, length: int | None, max_sequences: int | None):
+    """``(X uint8 (N, L, 4), description)`` from a FASTA file or a motifrep HDF5 data set."""
+    if _is_hdf5(path):
+        from .data import Dataset
+
+        with Dataset(path) as ds:
+            if length is not None and ds.length != length:
+                raise FormatError(f"{path}: sequences have length {ds.length}, but the model expects {length}")
+            X, _ = ds.load("test")
+        what = "test-split sequences of HDF5 data set"
+    else:
+        X, _ = read_fasta_onehot(path, length)
+        what = "FASTA sequences"
+    if max_sequences is not None:
+        X = X[:max_sequences]
+    return X, what
+
+
+def load_motifs(spec: str):
+    """``(motifs, label)``: a pyjaspar release's CORE vertebrates, or a MEME file."""
+    from .meme import read_meme
+
+    path = Path(spec)
+    if spec.upper().startswith("JASPAR") and not path.exists():
+        from pyjaspar import jaspar_releases
+
+        from .jaspar import fetch_collection
+
+        release = spec.upper()
+        if release not in jaspar_releases:
+            raise MotifrepError(f"--motifs {spec}: not a JASPAR release shipped with pyjaspar "
+                                f"({', '.join(sorted(jaspar_releases))}) nor an existing MEME file")
+        return fetch_collection(release, "CORE", "vertebrates"), f"{release} CORE vertebrates"
+    if not path.exists():
+        raise FormatError(f"--motifs {spec}: neither a MEME file nor a JASPAR release name (e.g. JASPAR2016)")
+    _check_file(path, "MEME motif file")
+    return read_meme(path), str(path)
+
+
+def _empty_tf_table():
+    import pandas as pd
+
+    from .matching import TF_TABLE_COLUMNS
+
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in TF_TABLE_COLUMNS})
+
+
+def _make_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MotifrepError(f"--out {out}: cannot create the directory ({exc.strerror})") from None
+    if not os.access(out, os.W_OK):
+        raise MotifrepError(f"--out {out}: directory is not writable")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_filters(args) -> int:
+    import numpy as np
+
+    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
+    _check_file(model_path, "model file")
+    _check_file(seq_path, "sequence file (FASTA or HDF5)")
+    if args.tf_table is not None:
+        _check_file(Path(args.tf_table), "TF table")
+    numba_cache = args.numba_cache or _default_numba_cache()
+    if out.exists() and not out.is_dir():
+        raise MotifrepError(f"--out {out}: exists and is not a directory")
+
+    from .filter_report import filter_table, recovered_tfs
+    from .filters import activation_pwms, filters_to_motifs, pwm_window
+    from .io import write_tsv
+    from .matching import filter_best_matches, load_tf_table
+    from .meme import write_meme
+    from .plots import filter_logo_figure
+    from .tomtom import run_tomtom, write_tomtom_tsv
+
+    tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
+    motifs, motifs_label = load_motifs(args.motifs)
+
+    _import_keras()
+    from .models import load_model
+
+    model = load_model(model_path)
+    length = _model_length(model)
+    layer = resolve_layer(model, args.layer, model_path)
+    window = None if args.window == 0 else args.window
+    width, _ = pwm_window(model, layer, window)  # refuses layers below a pooled layer, before the slow part
+    X, seq_what = load_sequences(seq_path, length, args.max_sequences)
+
+    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=args.threshold, weighting=args.weighting,
+                                    window_edges=args.edges, batch_size=args.batch_size, window=window)
+    unclipped = filters_to_motifs(ppms, clip=False, n_sites=n_sites)
+    clipped = filters_to_motifs(ppms, clip=True, n_sites=n_sites)
+    hits = run_tomtom(clipped, motifs, engine="memelite", thresh=args.evalue, numba_cache_dir=numba_cache)
+    table = filter_table(unclipped, clipped, hits, motifs, tf_table,
+                         n_sites={m.id: int(s) for m, s in zip(unclipped, n_sites)})
+
+    names = {m.id: m.name for m in motifs}
+    best = filter_best_matches(hits)
+    labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+    conv_name = f"conv{layer}"
+
+    _make_out_dir(out)
+    write_meme(out / "filters.meme", clipped)
+    write_meme(out / "filters_unclipped.meme", unclipped)
+    write_tomtom_tsv(out / "tomtom.tsv", hits)
+    write_tsv(out / "filters.tsv", table)
+    if args.tf_table is not None:
+        write_tsv(out / "tfs.tsv", recovered_tfs(table, tf_table, hits))
+    filter_logo_figure([{"label": f"{model.name} {conv_name}", "motifs": clipped, "labels": labels}],
+                       [out / "filters.pdf"])
+
+    n_filters, n_matched = len(table), int((table["n_hits"] > 0).sum())
+    print(f"{model_path.name}: {n_filters} filters of {conv_name} from {len(X)} {seq_what} {seq_path.name} "
+          f"({width}-column windows, threshold {args.threshold:g}, {args.weighting} weighting)")
+    print(f"{n_matched} of {n_filters} filters match a motif of {motifs_label} (Tomtom E <= {args.evalue:g}); "
+          f"{int((np.asarray(n_sites) == 0).sum())} filters have no site")
+    if args.tf_table is not None:
+        print(f"{int(table['matches_ground_truth'].sum())} filters match a ground-truth TF of {args.tf_table}")
+    top = table[table["n_hits"] > 0].sort_values("best_evalue", kind="stable").head(N_TOP)
+    if len(top):
+        print(f"top matches{f' (first {N_TOP})' if n_matched > N_TOP else ''}:")
+        for row in top.itertuples():
+            print(f"  {row.filter:<10} {row.best_match:<10} {row.best_match_name:<16} E = {row.best_evalue:.2g}  "
+                  f"({row.n_hits} hit{'s' if row.n_hits != 1 else ''})")
+    print(f"wrote {', '.join(OUTPUTS + (('tfs.tsv',) if args.tf_table is not None else ()))} to {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 error, 2 bad command line)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.func(args) or 0)
+    except MotifrepError as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
