@@ -114,7 +114,7 @@ def test_attribution_and_localization(run):
             assert list(f["rows"][()]) == list(positives[:500])  # the first positive test sequences
             if method == "ism":  # 0 at the observed base: the score of the wild type minus itself
                 with Dataset(run / "results/task3/data.h5") as ds:
-                    X = ds._rows("X", f["rows"][()])
+                    X = ds.read_rows("X", f["rows"][()])
                 assert np.all(f["scores"][()][X == 1] == 0)
     interp = pd.read_csv(run / "results/experiments/p2_task3/interpretability_summary.tsv", sep="\t")
     assert sorted(zip(interp.activation, interp.method)) == [

@@ -327,7 +327,7 @@ def select_positive_test(data_path, n_sequences: int, task: int = 0) -> np.ndarr
 
     with Dataset(data_path) as ds:
         idx = ds.indices("test")
-        y = ds._rows("Y", idx)[:, task]
+        y = ds.read_rows("Y", idx)[:, task]
     rows = idx[y > 0][:n_sequences]
     if rows.size == 0:
         raise FormatError(f"{data_path}: no positive test sequence for task {task}")
@@ -356,7 +356,7 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
     model = load_model(model_path)
     rows = select_positive_test(data_path, n_sequences)
     with Dataset(data_path) as ds:
-        X = ds._rows("X", rows)
+        X = ds.read_rows("X", rows)
         if X.shape[1] != model.input_shape[1]:
             raise FormatError(f"{model_path}: model input length {model.input_shape[1]} != data set length "
                               f"{X.shape[1]} ({data_path})")

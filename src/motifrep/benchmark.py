@@ -34,11 +34,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _tf_pwms(release="JASPAR2016"):
-    import pandas as pd
-
     from .jaspar import fetch_by_ids
+    from .matching import load_tf_table
 
-    table = pd.read_csv(REPO / "resources" / "tfs.tsv", sep="\t", comment="#")
+    table = load_tf_table(REPO / "resources" / "tfs.tsv")
     return [m.pwm for m in fetch_by_ids(list(table.jaspar_id), release)]
 
 
@@ -56,12 +55,11 @@ def bench_simulation(n_sequences: int, repeats: int) -> dict:
 
 
 def _task3_pwms():
-    import pandas as pd
-
     from .jaspar import fetch_by_ids
+    from .matching import load_tf_table
     from .regulatory import load_pool
 
-    core = pd.read_csv(REPO / "resources" / "task3_core.tsv", sep="\t", comment="#")
+    core = load_tf_table(REPO / "resources" / "task3_core.tsv")
     pool = load_pool(REPO / "resources" / "task3_pool.tsv")
     return [m.pwm for m in fetch_by_ids(list(core.jaspar_id))], [m.pwm for m in fetch_by_ids(list(pool.jaspar_id))]
 
@@ -188,7 +186,7 @@ def bench_attribution_child(data: str, model_spec: str, n: str) -> None:
     zoo = load_zoo(REPO / "resources" / "models.yaml")
     model = build_model(name, zoo[name], 200, 1, first_activation=activation or None)
     with Dataset(data) as ds:
-        X = ds._rows("X", ds.indices("test")[: int(n)])
+        X = ds.read_rows("X", ds.indices("test")[: int(n)])
     for method, seconds in benchmark_methods(model, X).items():
         print(f"RESULT\t{method}\t{seconds}\t{len(X)}")
 

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .errors import FormatError, MotifrepError
+from .io import writable_dir
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -57,7 +58,7 @@ and are refused too.
 
 _FILTERS_EPILOG = """\
 example:
-  motifrep filters results/models/p1/cnn25_relu_t0.keras results/data/p1.h5 \\
+  motifrep filters results/synthetic/models/CNN-25/relu/trial_0/model.keras results/synthetic/data.h5 \\
       --out filters_cnn25 --motifs JASPAR2016 --window 19 --threshold 0.5
 
 The first Tomtom run compiles memelite with numba (about 1-2 minutes) into --numba-cache;
@@ -90,24 +91,20 @@ def _int_at_least(minimum: int, what: str):
     return parse
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"threshold must be a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"threshold must be in [0, 1], got {text}")
-    return value
+def _float_in(what: str, low: float, high: float, low_open: bool = False):
+    """An argparse type: a float in [low, high] (``(low, high]`` with ``low_open``)."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}]"
 
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number in {interval}, got {text!r}") from None
+        if not (low < value if low_open else low <= value) or not value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be in {interval}, got {text}")
+        return value
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"E-value threshold must be a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"E-value threshold must be a positive number, got {text}")
-    return value
+    return parse
 
 
 def _default_numba_cache() -> str:
@@ -146,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", metavar="N", type=_int_at_least(0, "window"), default=DEFAULT_WINDOW,
                    help="input columns cut around each site (19: Koo & Eddy 2019, 20: Koo & Ploenzke 2021); "
                         "0: the layer's receptive field")
-    p.add_argument("--threshold", metavar="T", type=_fraction, default=0.5,
+    p.add_argument("--threshold", metavar="T", type=_float_in("threshold", 0.0, 1.0), default=0.5,
                    help="a site is a position whose activation is > T x the filter's maximum")
     p.add_argument("--weighting", choices=("activation", "uniform"), default="activation",
                    help="average windows weighted by activation (Koo & Eddy 2019) or uniformly "
@@ -155,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="windows reaching past a sequence end: zero-padded, or dropped")
     p.add_argument("--max-sequences", metavar="N", type=_int_at_least(1, "max-sequences"), default=None,
                    help="use only the first N sequences (default: all of them)")
-    p.add_argument("--evalue", metavar="E", type=_positive, default=0.1,
+    p.add_argument("--evalue", metavar="E", type=_float_in("E-value threshold", 0.0, sys.float_info.max, low_open=True), default=0.1,
                    help="keep Tomtom hits with E-value <= E")
     p.add_argument("--tf-table", metavar="FILE", default=None,
                    help="TSV with columns tf, jaspar_id, accepted_ids (as resources/tfs.tsv): fills the "
@@ -358,15 +355,6 @@ def _empty_tf_table():
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in TF_TABLE_COLUMNS})
 
 
-def _make_out_dir(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MotifrepError(f"--out {out}: cannot create the directory ({exc.strerror})") from None
-    if not os.access(out, os.W_OK):
-        raise MotifrepError(f"--out {out}: directory is not writable")
-
-
 # --------------------------------------------------------------------------- commands
 
 
@@ -416,7 +404,7 @@ def cmd_filters(args) -> int:
     labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
     conv_name = f"conv{layer}"
 
-    _make_out_dir(out)
+    writable_dir(out, "--out")
     write_meme(out / "filters.meme", clipped)
     write_meme(out / "filters_unclipped.meme", unclipped)
     write_tomtom_tsv(out / "tomtom.tsv", hits)

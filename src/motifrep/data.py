@@ -191,7 +191,8 @@ class Dataset:
     def indices(self, split: str) -> np.ndarray:
         return self.file[f"splits/{split}"][()]
 
-    def _rows(self, name, idx):
+    def read_rows(self, name, idx):
+        """Rows ``idx`` (sorted, unique) of HDF5 dataset ``name``: one slice read when contiguous."""
         if idx.size and idx[-1] - idx[0] + 1 == idx.size:  # contiguous: one slice read
             return self.file[name][idx[0] : idx[-1] + 1]
         return self.file[name][idx]
@@ -199,7 +200,7 @@ class Dataset:
     def load(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """The whole split in memory: (X uint8 (n, L, 4), Y float32 (n, T))."""
         idx = self.indices(split)
-        return self._rows("X", idx), self._rows("Y", idx).astype(np.float32)
+        return self.read_rows("X", idx), self.read_rows("Y", idx).astype(np.float32)
 
     def split_nbytes(self, split: str) -> int:
         return int(self.file[f"splits/{split}"].shape[0]) * self.length * 4
@@ -211,7 +212,7 @@ class Dataset:
             raise FormatError(f"{self.path}: no per-position ground truth ('info_mask') in this data set")
         if split is None:
             return self.file["info_mask"][()]
-        return self._rows("info_mask", self.indices(split))
+        return self.read_rows("info_mask", self.indices(split))
 
     def truth(self) -> pd.DataFrame:
         """The ground-truth table (one row per embedded motif)."""
@@ -260,7 +261,7 @@ def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_
         with Dataset(path) as ds:
             for b in order:
                 rows = idx[b * batch_size : (b + 1) * batch_size]
-                yield ds._rows("X", rows), ds._rows("Y", rows).astype(np.float32)
+                yield ds.read_rows("X", rows), ds.read_rows("Y", rows).astype(np.float32)
 
     spec = (tf.TensorSpec((None, length, 4), tf.uint8), tf.TensorSpec((None, n_tasks), tf.float32))
     return tf.data.Dataset.from_generator(batches, output_signature=spec).map(cast).prefetch(2)

@@ -405,32 +405,7 @@ def first_layer_scan(model, X, batch_size: int = 512) -> np.ndarray:
 # Workflow steps
 # --------------------------------------------------------------------------------------
 
-def _trial_summary(table: pd.DataFrame, keys: list[str], metrics: list[str], order=None) -> pd.DataFrame:
-    """Mean and sample std over trials of ``metrics`` per ``keys`` group (config order of models)."""
-    grouped = table.groupby(keys, sort=False)
-    out = grouped.size().rename("n_trials").to_frame()
-    for m in metrics:
-        out[f"{m}_mean"], out[f"{m}_std"] = grouped[m].mean(), grouped[m].std(ddof=1)
-    out = out.reset_index()
-    if order is not None:
-        rank = {name: i for i, name in enumerate(order)}
-        out = out.assign(_r=out["model"].map(rank)).sort_values("_r", kind="stable").drop(columns="_r")
-    return out.reset_index(drop=True)
-
-
-def _markdown(table: pd.DataFrame, keys: list[str], metrics: dict, note: str) -> str:
-    header = [*keys, "trials", *metrics.values()]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in table.to_dict("records"):
-        cells = [str(row[k]) for k in keys] + [str(row["n_trials"])]
-        for m in metrics:
-            mean, std = row[f"{m}_mean"], row[f"{m}_std"]
-            cells.append("" if pd.isna(mean) else f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines + ["", note]) + "\n"
-
-
-def make_interpretability_table(runs, data_path, out_table, out_summary, out_md, order=None) -> None:
+def make_interpretability_table(runs, data_path, out_table, out_summary, out_md) -> None:
     """Workflow step (SPEC 3.5): per attribution map the mean over sequences of the per-sequence
     interpretability AUROC / AUPR; then mean ± std over trials per model × activation × method.
 
@@ -441,6 +416,7 @@ def make_interpretability_table(runs, data_path, out_table, out_summary, out_md,
     from .attribution import read_attribution
     from .data import Dataset
     from .io import write_text, write_tsv
+    from .tables import mean_sd_markdown, summarise
 
     with Dataset(data_path) as ds:
         truth, length = ds.position_truth(), ds.length
@@ -452,10 +428,11 @@ def make_interpretability_table(runs, data_path, out_table, out_summary, out_md,
                     {"n_sequences": s["n_used"], "interp_auroc": s["auroc_mean"], "interp_aupr": s["aupr_mean"],
                      "interp_aupr_trapz": s["aupr_trapz_mean"]})
     table = pd.DataFrame(rows)
-    summary = _trial_summary(table, ["model", "activation", "method"], ["interp_auroc", "interp_aupr"], order)
+    # runs come in config order: grouping in order of appearance keeps it
+    summary = summarise(table, ("interp_auroc", "interp_aupr"), by=("model", "activation", "method"))
     write_tsv(out_table, table)
     write_tsv(out_summary, summary)
-    write_text(out_md, _markdown(summary, ["model", "activation", "method"],
+    write_text(out_md, mean_sd_markdown(summary, ["model", "activation", "method"],
                                  {"interp_auroc": "interpretability AUROC", "interp_aupr": "interpretability AUPR"},
                                  "Per sequence AUROC / AUPR (average precision) of the per-position attribution "
                                  "score against the ground-truth positions, mean over sequences; mean ± sample sd "
@@ -477,12 +454,13 @@ def _localization_inputs(data_path, n_sequences):
 
     with Dataset(data_path) as ds:
         rows = ds.indices("test")[:n_sequences]
-        X = ds._rows("X", rows)
+        X = ds.read_rows("X", rows)
         if "info_mask" in ds.file:
-            truth = ds._rows("info_mask", rows)
-        else:
-            full = information_mask(ds.truth(), ds.file["motifs/pwm"][()], ds.file["X"].shape[:2])
-            truth = full[rows]
+            truth = ds.read_rows("info_mask", rows)
+        else:  # only the scanned rows: the truth table renumbered to them (rows are sorted)
+            table = ds.truth()
+            table = table[table["seq"].isin(rows)].assign(seq=lambda t: np.searchsorted(rows, t["seq"]))
+            truth = information_mask(table, ds.file["motifs/pwm"][()], X.shape[:2])
         motifs = _dataset_motifs(ds)
     return X, truth, motifs
 

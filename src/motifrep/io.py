@@ -69,3 +69,15 @@ def write_tsv(path: str | os.PathLike, frame) -> None:
     """Write a pandas DataFrame as TSV (no index) atomically."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+
+
+def writable_dir(path, what: str) -> Path:
+    """Create ``path`` if needed and check it is writable; one-line FormatError naming ``what``."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FormatError(f"{what} {path}: cannot create the directory ({exc.strerror})") from None
+    if not os.access(path, os.W_OK):
+        raise FormatError(f"{what} {path}: directory is not writable")
+    return path

@@ -420,7 +420,7 @@ def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -
             rows = a["rows"][:n_sequences]
             maps.append({"label": f"{panel['model']} {panel['activation']} ({panel['method']})",
                          "scores": a["scores"][:n_sequences]})
-        X, truth = ds._rows("X", rows), ds.position_truth()[rows]
+        X, truth = ds.read_rows("X", rows), ds.position_truth()[rows]
     attribution_logo_figure(maps, X, truth, out_paths)
     log.info("wrote %s", ", ".join(map(str, out_paths)))
 

@@ -204,18 +204,25 @@ def summary_table(classification: pd.DataFrame, matches: pd.DataFrame, order=Non
     return out[columns].reset_index(drop=True)
 
 
+def mean_sd_markdown(table: pd.DataFrame, keys: list[str], metrics: dict, note: str) -> str:
+    """A Markdown table: ``keys`` columns, trials, then "mean ± sd" of each ``metrics`` column
+    (``{name: header}``, read from ``{name}_mean`` / ``{name}_std``), and a note below."""
+    header = [*keys, "trials", *metrics.values()]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.to_dict("records"):
+        cells = [str(row[k]) for k in keys] + [str(row["n_trials"])]
+        cells += [_format(row[f"{m}_mean"], row[f"{m}_std"]) for m in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines + ["", note]) + "\n"
+
+
 def summary_markdown(table: pd.DataFrame) -> str:
     names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR",
              "match_ground_truth": "match ground truth"}
-    header = ["model", "activation", "layer", "trials", *(names[m] for m in SUMMARY_METRICS)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in table.to_dict("records"):
-        cells = [row["model"], row["activation"], str(row["layer"]), str(row["n_trials"])]
-        cells += [_format(row[f"{m}_mean"], row[f"{m}_std"]) for m in SUMMARY_METRICS]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Mean ± sample sd over trials (no sd with one trial); match fractions are of the filters of "
-              "that layer with a Tomtom hit (E ≤ threshold) to any JASPAR motif / to a ground-truth TF."]
-    return "\n".join(lines) + "\n"
+    return mean_sd_markdown(table, ["model", "activation", "layer"], {m: names[m] for m in SUMMARY_METRICS},
+                            "Mean ± sample sd over trials (no sd with one trial); match fractions are of the filters "
+                            "of that layer with a Tomtom hit (E ≤ threshold) to any JASPAR motif / to a ground-truth "
+                            "TF.")
 
 
 def make_summary(classification_tsv, matches_tsv, out_tsv, out_md, order=None) -> None:

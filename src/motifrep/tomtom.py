@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FormatError, MotifrepError
-from .io import atomic_path
+from .io import atomic_path, writable_dir
 from .meme import ALPHABET, Motif, write_meme
 
 log = logging.getLogger("motifrep")
@@ -112,13 +112,7 @@ def ensure_numba_cache(path: str | os.PathLike | None = None) -> Path | None:
         path = os.environ.get("NUMBA_CACHE_DIR") or None
         if path is None:
             return None
-    path = Path(path).expanduser().resolve()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MotifrepError(f"numba cache directory {path}: cannot create it ({exc.strerror})") from None
-    if not os.access(path, os.W_OK):
-        raise MotifrepError(f"numba cache directory {path}: not writable")
+    path = writable_dir(Path(path).expanduser().resolve(), "numba cache")
     previous = os.environ.get("NUMBA_CACHE_DIR")
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     if "numba" in sys.modules and previous != str(path):

@@ -138,7 +138,7 @@ def check_positives(data_path, min_positives: int) -> None:
     """Refuse a data set in which a task has too few positive (or negative) test sequences:
     its AUROC/AUPR would be undefined or meaningless."""
     with Dataset(data_path) as ds:
-        y = ds._rows("Y", ds.indices("test"))
+        y = ds.read_rows("Y", ds.indices("test"))
         names = ds.task_names
     positives = y.sum(axis=0).astype(int)
     negatives = len(y) - positives
@@ -164,7 +164,7 @@ def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
     """Test labels and predictions; predictions that are not finite are refused."""
     y_pred = model.predict(batch_stream(data_path, "test", batch_size, None, in_memory_max_gb), verbose=0)
     with Dataset(data_path) as ds:
-        y_true = ds._rows("Y", ds.indices("test")).astype(np.float32)
+        y_true = ds.read_rows("Y", ds.indices("test")).astype(np.float32)
     if not np.all(np.isfinite(y_pred)):
         raise TrainingError(f"{run}: test predictions are not finite; nothing kept")
     return y_true, y_pred

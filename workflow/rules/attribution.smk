@@ -52,7 +52,6 @@ rule interpretability:
         runtime=20,
     params:
         runs=lambda wildcards: attribution_runs(wildcards.experiment),
-        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
     script:
         "../scripts/interpretability.py"
 

@@ -6,6 +6,6 @@ from motifrep.runner import run_script
 run_script(
     snakemake,
     lambda sm: make_interpretability_table(
-        sm.params.runs, sm.input.data, sm.output.table, sm.output.summary, sm.output.md, sm.params.order
+        sm.params.runs, sm.input.data, sm.output.table, sm.output.summary, sm.output.md
     ),
 )
