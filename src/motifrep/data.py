@@ -100,6 +100,74 @@ def write_simulated(path, sim, splits: dict, task_names, motif_ids, pwms, pwm_ta
                 f.attrs["config"] = json.dumps(config, sort_keys=True)
 
 
+class ChunkedWriter:
+    """Write a data set in the common layout block by block, never holding it whole in memory.
+
+    For sets built from a genome or a bundle (in vivo routes)::
+
+        with atomic_path(out) as tmp, ChunkedWriter(tmp, length=1000, task_names=names) as w:
+            for X, Y, split in blocks:
+                w.append(X, Y, split)   # X uint8 (n, L, 4) one-hot, Y uint8 (n, T)
+
+    Rows are appended in order; ``split`` ("train", "valid" or "test") is recorded per block and
+    written as sorted index arrays on close. ``attrs`` become file attributes (JSON-encoded
+    when not a number or string). No object carries a timestamp (byte-reproducible).
+    """
+
+    def __init__(self, path, length: int, task_names, chunk_rows: int = 1024, attrs: dict | None = None):
+        self.length, self.n_tasks = int(length), len(task_names)
+        self.file = _create_file(path)
+        rows = max(1, int(chunk_rows))
+        self.X = self.file.create_dataset("X", shape=(0, self.length, 4), maxshape=(None, self.length, 4),
+                                          dtype=np.uint8, chunks=(rows, self.length, 4), track_times=False)
+        self.Y = self.file.create_dataset("Y", shape=(0, self.n_tasks), maxshape=(None, self.n_tasks),
+                                          dtype=np.uint8, chunks=(rows, self.n_tasks), track_times=False)
+        self.split_rows = {name: [] for name in SPLITS}
+        self.n = 0
+        self.file.attrs["task_names"] = json.dumps(list(task_names))
+        self.file.attrs["creator"] = f"motifrep {__version__}"
+        for key, value in (attrs or {}).items():
+            self.file.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value,
+                                                                                               sort_keys=True)
+
+    def append(self, X: np.ndarray, Y: np.ndarray, split: str) -> None:
+        if split not in self.split_rows:
+            raise ValueError(f"unknown split {split!r}")
+        if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != (self.length, 4):
+            raise ValueError(f"X block must be uint8 (n, {self.length}, 4), is {X.dtype} {X.shape}")
+        if Y.shape != (X.shape[0], self.n_tasks):
+            raise ValueError(f"Y block must have shape ({X.shape[0]}, {self.n_tasks}), has {Y.shape}")
+        n = X.shape[0]
+        if n == 0:
+            return
+        self.X.resize(self.n + n, axis=0)
+        self.Y.resize(self.n + n, axis=0)
+        self.X[self.n :] = X
+        self.Y[self.n :] = Y.astype(np.uint8)
+        self.split_rows[split].append(np.arange(self.n, self.n + n, dtype=np.int64))
+        self.n += n
+
+    def counts(self) -> dict:
+        return {name: int(sum(len(r) for r in rows)) for name, rows in self.split_rows.items()}
+
+    def close(self) -> None:
+        if not self.file:
+            return
+        g = _group(self.file, "splits")
+        for name, rows in self.split_rows.items():
+            _dataset(g, name, np.concatenate(rows) if rows else np.zeros(0, np.int64))
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+        else:
+            self.file.close()
+
+
 class Dataset:
     """A validated, read-only view of an HDF5 data set (see module docstring).
 
