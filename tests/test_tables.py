@@ -73,3 +73,41 @@ def test_summary_table_per_model_activation_layer():
     assert t.loc["relu", "aupr_std"] == pytest.approx(0.1414213, rel=1e-5)  # sd of 0.5, 0.7 (n - 1)
     md = summary_markdown(t.reset_index())
     assert "| M | exponential | 1 | 2 | 0.700 ± 0.000 | 0.400 ± 0.000 | 0.950 ± 0.071 | 0.850 ± 0.071 |" in md
+
+
+def test_invivo_published_values_are_the_authors_files(koo2019):
+    """resources/published_p1_invivo.tsv holds the authors' in vivo run: AUROC/AUPR as in their
+    performance_summary.tsv, match fractions as their own Tomtom output gives (E <= 0.1, hits to
+    the 12 TFs' IDs for "relevant"), and the paper's CNN-1 values."""
+    from motifrep.meme import read_meme
+    from motifrep.matching import load_tf_table
+
+    pub = load_published(REPO / "resources" / "published_p1_invivo.tsv").set_index(["model", "layer", "metric"])
+    assert not pub.index.duplicated().any()
+    invivo = koo2019 / "invivo"
+    summary = pd.read_csv(invivo / "performance_summary.tsv", sep="\t").set_index("model")
+    names = {"cnn_2": "CNN-2", "cnn_4": "CNN-4", "cnn_25": "CNN-25", "cnn9_25": "CNN9-25", "cnn_50_2": "CNN-50-2"}
+    accepted = {i for ids in load_tf_table(REPO / "resources" / "encode_k562.tsv").accepted_ids for i in ids}
+    for stem, model in names.items():
+        roc, sd = summary.loc[stem, "ave roc"].split("$\\pm$")
+        assert pub.loc[(model, 1, "auroc"), "value"] == pytest.approx(float(roc))
+        assert pub.loc[(model, 1, "auroc"), "std"] == pytest.approx(float(sd))
+        hits = pd.read_csv(invivo / f"{stem}_tomtom.tsv", sep="\t", comment=None)
+        hits = hits[hits["E-value"] <= 0.1]
+        n = len(read_meme(invivo / f"{stem}.meme"))
+        any_match = hits["#Query ID"].nunique() / n
+        relevant = hits.loc[hits["Target ID"].isin(accepted), "#Query ID"].nunique() / n
+        assert pub.loc[(model, 1, "match_any"), "value"] == pytest.approx(any_match, abs=5e-4)
+        assert pub.loc[(model, 1, "match_ground_truth"), "value"] == pytest.approx(relevant, abs=5e-4)
+    # spot values counted by hand from cnn_2_tomtom.tsv: 7 of 30 filters hit anything, 1 a relevant TF
+    assert pub.loc[("CNN-2", 1, "match_any"), "value"] == pytest.approx(7 / 30, abs=5e-4)
+    assert pub.loc[("CNN-2", 1, "match_ground_truth"), "value"] == pytest.approx(1 / 30, abs=5e-4)
+    assert pub.loc[("CNN-1", 2, "match_ground_truth"), "value"] == 0.625
+
+
+def test_table2_markdown_says_relevant(published):
+    cls = pd.DataFrame({"model": ["CNN-2"], "trial": [0], "auroc": [0.9], "aupr": [0.6]})
+    matches = pd.DataFrame({"model": ["CNN-2"], "trial": [0], "layer": [1], "match_any": [0.3],
+                            "match_ground_truth": [0.1]})
+    md = table1_markdown(table1(cls, matches, published), "table2")
+    assert "match relevant TF" in md and "match ground truth" not in md

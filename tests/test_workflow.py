@@ -251,7 +251,7 @@ def test_single_target_builds_only_what_it_needs(tmp_path):
     assert "train" in names and "classification_table" not in names and "versions" not in names
     names = planned_jobs(tmp_path, "results/figures/mini.pdf")
     assert {"train", "filter_pwms", "tomtom", "logo_figure"} <= set(names)
-    assert not {"classification_table", "table1", "match_statistics", "versions"} & set(names)
+    assert not {"classification_table", "published_table", "match_statistics", "versions"} & set(names)
     assert "simulate_regulatory" not in names
 
 

@@ -14,7 +14,7 @@ from .errors import ConfigError
 from .models import ACTIVATION_NAMES, check_fits, first_activation_of, load_zoo, resolve
 
 # Folders under results/ that are not data sets.
-RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv"}
+RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
 # Training and filter keys that change no result: never parameters of a rule.
 RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu"}
 
@@ -66,11 +66,38 @@ def dataset_size(spec: dict) -> int:
     return spec["n_positive"] + spec["n_negative"]
 
 
+def _check_source(where: str, source: dict) -> None:
+    if bool(source.get("url")) == bool(source.get("path")):
+        raise ConfigError(f"config {where}: give either url (to download) or path (a local file), not "
+                          f"{'both' if source.get('url') else 'neither'}")
+
+
+def check_invivo_dataset(where: str, spec: dict) -> None:
+    """A genome/peaks (encode) or DeepSEA-bundle (deepsea) data set: sources and chromosome splits."""
+    _check_source(f"{where}.{'genome' if spec['kind'] == 'encode' else 'bundle'}",
+                  spec["genome"] if spec["kind"] == "encode" else spec["bundle"])
+    if spec["kind"] != "encode":
+        return
+    if spec["length"] < spec["bin_size"]:
+        raise ConfigError(f"config {where}.length: {spec['length']} is shorter than bin_size {spec['bin_size']}")
+    for key in ("valid_chroms", "test_chroms"):
+        if not spec[key]:
+            raise ConfigError(f"config {where}.{key}: empty: the split would have no sequences")
+    both = set(spec["valid_chroms"]) & set(spec["test_chroms"])
+    if both:
+        raise ConfigError(f"config {where}: {', '.join(sorted(both))} in both valid_chroms and test_chroms")
+    missing = set(spec["valid_chroms"] + spec["test_chroms"]) - set(spec["chroms"] or [])
+    if spec["chroms"] and missing:
+        raise ConfigError(f"config {where}.chroms: lacks {', '.join(sorted(missing))} of valid/test_chroms")
+
+
 def check_dataset(name: str, spec: dict) -> None:
     """Sums, sizes and motif room of one data set (schema types are already checked)."""
     where = f"datasets.{name}"
     if name in RESERVED:
         raise ConfigError(f"config {where}: {name!r} is a reserved folder name under results/")
+    if spec["kind"] in ("encode", "deepsea"):
+        return check_invivo_dataset(where, spec)
     _check_probs(f"{where}.motif_count_probs", spec["motif_count_probs"])
     _check_probs(f"{where}.split", spec["split"])
     n = dataset_size(spec)
@@ -107,6 +134,9 @@ def check_models(config: dict, zoo_path) -> dict:
             raise ConfigError(f"config {where}.dataset: unknown data set {exp['dataset']!r} "
                               f"(known: {', '.join(sorted(datasets))})")
         length = datasets[exp["dataset"]]["length"]
+        if exp.get("localization") and datasets[exp["dataset"]]["kind"] != "multitask":
+            raise ConfigError(f"config {where}.localization: data set {exp['dataset']!r} has no embedded-motif ground "
+                              f"truth (only multitask simulated sets do)")
         if exp.get("attribution") and datasets[exp["dataset"]]["kind"] != "regulatory":
             raise ConfigError(f"config {where}.attribution: data set {exp['dataset']!r} has no per-position ground "
                               f"truth (only regulatory data sets do): attribution maps could not be scored")
@@ -218,7 +248,10 @@ def config_files(config: dict) -> list[tuple[str, str]]:
     """(config key, path) of every input file the config names."""
     files = [("zoo", config["zoo"])]
     for name, spec in config["datasets"].items():
-        files += [(f"datasets.{name}.{key}", spec[key]) for key in ("tf_table", "core_table", "pool") if key in spec]
+        files += [(f"datasets.{name}.{key}", spec[key]) for key in ("tf_table", "core_table", "pool", "experiments")
+                  if key in spec]
+        files += [(f"datasets.{name}.{key}.path", spec[key]["path"]) for key in ("genome", "bundle")
+                  if (spec.get(key) or {}).get("path")]
     for name, exp in config["experiments"].items():
         files += [(f"experiments.{name}.{key}", exp[key]) for key in ("published", "claims") if exp.get(key)]
     if any(exp.get("localization") for exp in config["experiments"].values()):

@@ -1,6 +1,6 @@
 """The scorecard: every published number and claim an experiment checks, in one table.
 
-Rows come from the run's own tables (Table 1, localization summary, claims tables); published
+Rows come from the run's own tables (Table 1 or 2, localization summary, claims tables); published
 values come from ``resources/``. A number "holds" when ours is within ``FLAG_DIFFERENCE`` of the
 published value or inside a published bound; a claim holds as its claims table says.
 """
@@ -12,11 +12,10 @@ import logging
 import pandas as pd
 
 from .io import write_text, write_tsv
-from .tables import FLAG_DIFFERENCE, METRICS
+from .tables import FLAG_DIFFERENCE, METRICS, TABLE_NAMES, metric_names
 
 log = logging.getLogger("motifrep")
 COLUMNS = ["experiment", "kind", "item", "ours", "published", "band", "status"]
-NAMES = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR", "match_ground_truth": "match ground truth"}
 
 
 def _fmt(mean, std=float("nan")) -> str:
@@ -25,9 +24,9 @@ def _fmt(mean, std=float("nan")) -> str:
     return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
 
 
-def table1_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
-    """One row per published Table 1 value (model, layer, metric) of a Table 1 TSV."""
-    rows = []
+def table1_rows(experiment: str, table: pd.DataFrame, table_name: str = "table1") -> list[dict]:
+    """One row per published value (model, layer, metric) of a Table 1 (or Table 2) TSV."""
+    rows, names = [], metric_names(table_name)
     for r in table.to_dict("records"):
         for metric in METRICS:
             published = r.get(f"{metric}_published")
@@ -39,7 +38,7 @@ def table1_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
             else:
                 ok, band = abs(r[f"{metric}_diff"]) <= FLAG_DIFFERENCE, f"|Δ| ≤ {FLAG_DIFFERENCE}"
             rows.append({"experiment": experiment, "kind": "number",
-                         "item": f"Table 1 {r['model']} layer {r['layer']} {NAMES[metric]}",
+                         "item": f"{TABLE_NAMES[table_name]} {r['model']} layer {r['layer']} {names[metric]}",
                          "ours": f"{_fmt(r[f'{metric}_mean'], r[f'{metric}_std'])} ({r['n_trials']} trial(s))",
                          "published": published, "band": band, "status": "holds" if ok else "does not hold"})
     return rows
@@ -64,8 +63,9 @@ def claim_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
 
 
 def scorecard(sources: list[dict]) -> pd.DataFrame:
-    """``sources``: dicts experiment, kind (table1 | localization | claims), path."""
-    readers = {"table1": table1_rows, "localization": localization_rows, "claims": claim_rows}
+    """``sources``: dicts experiment, kind (table1 | table2 | localization | claims), path."""
+    readers = {"table1": table1_rows, "table2": lambda e, t: table1_rows(e, t, "table2"),
+               "localization": localization_rows, "claims": claim_rows}
     rows = []
     for src in sources:
         rows += readers[src["kind"]](src["experiment"], pd.read_csv(src["path"], sep="\t"))

@@ -144,9 +144,18 @@ def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.Da
     return out[columns + ["differs"]].reset_index(drop=True)
 
 
-def table1_markdown(table: pd.DataFrame) -> str:
-    """Table 1 as Markdown: ours (mean ± std) beside the published value, and differences."""
-    names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR", "match_ground_truth": "match ground truth"}
+TABLE_NAMES = {"table1": "Table 1", "table2": "Table 2"}
+
+
+def metric_names(table_name: str = "table1") -> dict:
+    """Column names of a published-values table: Table 2 (in vivo) calls the ground-truth match "relevant"."""
+    truth = "match relevant TF" if table_name == "table2" else "match ground truth"
+    return {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR", "match_ground_truth": truth}
+
+
+def table1_markdown(table: pd.DataFrame, table_name: str = "table1") -> str:
+    """Table 1 (or 2) as Markdown: ours (mean ± std) beside the published value, and differences."""
+    names = metric_names(table_name)
     header = ["model", "layer", "trials"]
     for metric in METRICS:
         header += [names[metric], "published", "Δ"]
@@ -177,12 +186,13 @@ def aggregate_classification(metrics_files, out_table, out_summary, order) -> No
     log.info("aggregated %d runs of %d models", len(table), table["model"].nunique())
 
 
-def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order) -> None:
-    """Table 1: ours beside the published values, with differences."""
+def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order,
+                table_name: str = "table1") -> None:
+    """Table 1 (synthetic) or Table 2 (in vivo: "relevant" matches): ours beside the published values."""
     table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
                    load_published(published_tsv), order=order)
     write_tsv(out_tsv, table)
-    write_text(out_md, table1_markdown(table))
+    write_text(out_md, f"# {TABLE_NAMES[table_name]}\n\n" + table1_markdown(table, table_name))
     for row in table[table.differs != ""].itertuples():
         log.info("differs from the paper: %s layer %d: %s", row.model, row.layer, row.differs)
 

@@ -22,6 +22,7 @@ from motifrep.config import (  # noqa: E402
     run_settings,
     validate as validate_config,
 )
+from motifrep.encode import check_experiment_table, read_experiment_table  # noqa: E402
 from motifrep.errors import MotifrepError  # noqa: E402
 from motifrep.models import first_activation_of  # noqa: E402
 
@@ -76,6 +77,7 @@ wildcard_constraints:
     layer=r"\d+",
     figure=_alternatives(FIGURES),
     method=_alternatives(METHODS),
+    table="table1|table2",
 
 
 def datasets_of(kind):
@@ -88,11 +90,120 @@ def dataset_file(dataset, key):
 
 
 def truth_table(dataset):
-    """TF table whose accepted IDs are the data set's ground truth."""
+    """TF table whose accepted IDs are the data set's ground truth (in vivo: the relevant TFs)."""
     spec = DATASETS[dataset]
-    return resolve_path(
-        spec["tf_table"] if spec["kind"] == "multitask" else spec["core_table"]
+    key = {"multitask": "tf_table", "regulatory": "core_table"}.get(
+        spec["kind"], "experiments"
     )
+    return resolve_path(spec[key])
+
+
+_EXPERIMENT_TABLES = {}
+
+
+def invivo_experiments(dataset):
+    """The experiment table of an in vivo data set (tf, accepted_ids, experiment, url, ...), task order."""
+    spec = DATASETS[dataset]
+    path = resolve_path(spec["experiments"])
+    if (path, spec["kind"]) not in _EXPERIMENT_TABLES:
+        table = read_experiment_table(path)
+        check_experiment_table(table, spec["kind"], f"config datasets.{dataset}")
+        _EXPERIMENT_TABLES[path, spec["kind"]] = table
+    return _EXPERIMENT_TABLES[path, spec["kind"]]
+
+
+def _basename(url):
+    return Path(url.split("://", 1)[-1]).name
+
+
+def _is_url(text):
+    return "://" in str(text)
+
+
+def in_vivo_downloads():
+    """results/downloads/<key> -> {url, sha256} of every genome, peak file and bundle to download."""
+    downloads = {}
+
+    def add(key, url, sha256, where):
+        sha256 = (
+            sha256 if isinstance(sha256, str) and sha256 else None
+        )  # pandas: NaN when empty
+        seen = downloads.setdefault(key, dict(url=url, sha256=sha256))
+        if seen["url"] != url:
+            raise MotifrepError(
+                f"config {where}: {url} and {seen['url']} would both be saved as results/downloads/{key}"
+            )
+
+    for name, spec in DATASETS.items():
+        if spec["kind"] == "encode":
+            if spec["genome"]["url"]:
+                url = spec["genome"]["url"]
+                add(f"genomes/{_basename(url)}", url, spec["genome"]["sha256"], name)
+            for row in invivo_experiments(name).itertuples():
+                if _is_url(row.url):
+                    key = f"peaks/{name}/{row.experiment}.narrowPeak.gz"
+                    add(key, row.url, row.sha256, name)
+        elif spec["kind"] == "deepsea":
+            url = spec["bundle"]["url"] or spec["bundle"]["path"]
+            if not url.endswith(".tar.gz"):
+                raise MotifrepError(
+                    f"config datasets.{name}.bundle: expected a .tar.gz, got {url}"
+                )
+            if spec["bundle"]["url"]:
+                add(f"deepsea/{_basename(url)}", url, spec["bundle"]["sha256"], name)
+    return downloads
+
+
+def genome_fasta(dataset):
+    """The plain FASTA an encode data set reads: a local path, or the (unpacked) download."""
+    genome = DATASETS[dataset]["genome"]
+    if genome["path"]:
+        return resolve_path(genome["path"])
+    name = _basename(genome["url"])
+    if name.endswith(".gz"):
+        return f"results/genomes/{name[:-3]}"
+    return f"results/downloads/genomes/{name}"
+
+
+def encode_inputs(wildcards):
+    """Genome, its index when the workflow makes it, peak files (task order) and the table."""
+    table = invivo_experiments(wildcards.dataset)
+    peaks = [
+        (
+            f"results/downloads/peaks/{wildcards.dataset}/{row.experiment}.narrowPeak.gz"
+            if _is_url(row.url)
+            else resolve_path(row.url)
+        )
+        for row in table.itertuples()
+    ]
+    fasta = genome_fasta(wildcards.dataset)
+    inputs = dict(genome=fasta, peaks=peaks, table=truth_table(wildcards.dataset))
+    if fasta.startswith("results/genomes/"):
+        inputs["fai"] = f"{fasta}.fai"
+    return inputs
+
+
+def deepsea_inputs(wildcards):
+    """The three .mat files of a DeepSEA data set's bundle (extracted from the .tar.gz)."""
+    bundle = DATASETS[wildcards.dataset]["bundle"]
+    name = _basename(bundle["url"] or bundle["path"])
+    folder = f"results/downloads/deepsea/{name[: -len('.tar.gz')]}"
+    return {split: f"{folder}/{split}.mat" for split in ("train", "valid", "test")}
+
+
+def bundle_archive(wildcards):
+    """The bundle tarball: the download, or the local path a data set names."""
+    for spec in DATASETS.values():
+        if spec["kind"] == "deepsea" and spec["bundle"]["path"]:
+            if _basename(spec["bundle"]["path"]) == f"{wildcards.bundle}.tar.gz":
+                return resolve_path(spec["bundle"]["path"])
+    return f"results/downloads/deepsea/{wildcards.bundle}.tar.gz"
+
+
+try:
+    DOWNLOADS = in_vivo_downloads()
+except MotifrepError as exc:
+    config_error(exc)
 
 
 def run_of(wildcards):
@@ -302,7 +413,7 @@ def experiment_outputs(name):
     ]
     outputs.append(f"{base}/summary.md")
     if exp["published"]:
-        outputs += [f"{base}/table1.tsv", f"{base}/table1.md"]
+        outputs += [f"{base}/{exp['table']}.{ext}" for ext in ("tsv", "md")]
     if exp["claims"]:
         outputs += [f"{base}/claims.tsv", f"{base}/claims.md"]
     if n_activations(name) >= 2:
@@ -333,7 +444,7 @@ def scorecard_sources():
     for name in config["run"] or list(EXPERIMENTS):
         exp, base = EXPERIMENTS[name], EXP.format(experiment=name)
         for key, kind, path in (
-            ("published", "table1", f"{base}/table1.tsv"),
+            ("published", exp["table"], f"{base}/{exp['table']}.tsv"),
             ("localization", "localization", f"{base}/localization_summary.tsv"),
             ("claims", "claims", f"{base}/claims.tsv"),
         ):

@@ -112,7 +112,7 @@ rule summary:
         "../scripts/summary.py"
 
 
-rule table1:
+rule published_table:
     input:
         classification=f"{EXP}/classification.tsv",
         matches=f"{EXP}/match_statistics.tsv",
@@ -121,14 +121,14 @@ rule table1:
         ),
     output:
         tsv=report(
-            f"{EXP}/table1.tsv",
+            f"{EXP}/{{table}}.tsv",
             caption="../report/table1.rst",
             category="{experiment}",
-            subcategory="Table 1",
+            subcategory="Published values",
         ),
-        md=f"{EXP}/table1.md",
+        md=f"{EXP}/{{table}}.md",
     log:
-        "logs/tables/{experiment}/table1.log",
+        "logs/tables/{experiment}/{table}.log",
     conda:
         ENV
     threads: 1
