@@ -195,6 +195,14 @@ def test_report(run):
     html = (run / "results/report.html").read_text(errors="replace")
     assert "table1.tsv" in html and "mini.png" in html and "claims.tsv" in html and "activations.png" in html
     assert "scorecard.tsv" in html and "interpretability_summary.tsv" in html and "localization.png" in html
+    # tables are also rendered (the report shows HTML in place; TSV only as a download), grouped per experiment
+    for path in (f"{P1}/table1.html", f"{P1}/summary.html", "results/experiments/p2_task3/claims.html",
+                 "results/experiments/p2_task3/interpretability_summary.html", "results/scorecard.html"):
+        assert path in html
+        assert "<table>" in (run / path).read_text()
+    assert '"Tables"' in html
+    table1 = (run / f"{P1}/table1.html").read_text()
+    assert "<caption>p1: Table 1: ours beside the published values</caption>" in table1 and "0.980 ± 0.027" in table1
 
 
 def test_one_log_line_per_epoch(run):

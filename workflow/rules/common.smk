@@ -62,6 +62,17 @@ FILTER_REPORT = f"{RUN}/filters/layer{{layer}}_report.tsv"
 EXP = "results/experiments/{experiment}"
 ATTRIBUTION = f"{RUN}/attribution/{{method}}.h5"
 METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
+# Experiment tables also rendered as HTML in the report (name -> title).
+RENDERED = {
+    "table1": "Table 1: ours beside the published values",
+    "table2": "Table 2 (in vivo): ours beside the published values",
+    "summary": "Summary: model x activation x layer, mean and sd over trials",
+    "classification_summary": "Classification (test AUROC / AUPR), mean and sd over trials",
+    "match_summary": "Filter matches to JASPAR, mean and sd over trials",
+    "claims": "Published claims: holds / does not hold / not run",
+    "interpretability_summary": "Interpretability of attribution maps (AUROC / AUPR)",
+    "localization_summary": "Motif localization (AUROC / AUPR) beside the published values",
+}
 
 
 def _alternatives(names):
@@ -78,6 +89,7 @@ wildcard_constraints:
     figure=_alternatives(FIGURES),
     method=_alternatives(METHODS),
     table="table1|table2",
+    rendered=_alternatives(RENDERED),
 
 
 def datasets_of(kind):
@@ -435,7 +447,10 @@ def experiment_outputs(name):
             f"{base}/localization{s}"
             for s in (".tsv", "_summary.tsv", "_summary.md", ".png", ".pdf")
         ]
-    return outputs
+    rendered = [
+        f"{base}/{name}.html" for name in RENDERED if f"{base}/{name}.tsv" in outputs
+    ]
+    return outputs + rendered
 
 
 def scorecard_sources():
@@ -458,7 +473,7 @@ def final_outputs():
     selected = config["run"] or list(EXPERIMENTS)
     outputs = ["results/versions.tsv"]
     if scorecard_sources():
-        outputs += ["results/scorecard.tsv", "results/scorecard.md"]
+        outputs += [f"results/scorecard.{ext}" for ext in ("tsv", "md", "html")]
     for name in selected:
         outputs += experiment_outputs(name) + run_outputs(name)
     figures = [f for f in ready_figures() if FIGURES[f]["experiment"] in selected]

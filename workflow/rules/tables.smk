@@ -190,3 +190,52 @@ rule scorecard:
         sources=lambda wildcards: scorecard_sources(),
     script:
         "../scripts/scorecard.py"
+
+
+rule render_table:
+    input:
+        f"{EXP}/{{rendered}}.tsv",
+    output:
+        report(
+            f"{EXP}/{{rendered}}.html",
+            caption="../report/rendered_table.rst",
+            category="{experiment}",
+            subcategory="Tables",
+            labels={"table": "{rendered}"},
+        ),
+    log:
+        "logs/tables/{experiment}/{rendered}_html.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        title=lambda wildcards: f"{wildcards.experiment}: {RENDERED[wildcards.rendered]}",
+    script:
+        "../scripts/render_table.py"
+
+
+rule render_scorecard:
+    input:
+        "results/scorecard.tsv",
+    output:
+        report(
+            "results/scorecard.html",
+            caption="../report/rendered_table.rst",
+            category="Scorecard",
+            labels={"table": "scorecard"},
+        ),
+    log:
+        "logs/tables/scorecard_html.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        title="Scorecard: every published number and claim this run checks",
+    script:
+        "../scripts/render_table.py"
