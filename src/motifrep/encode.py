@@ -32,7 +32,7 @@ from .data import SPLITS, ChunkedWriter
 from .errors import ConfigError, FormatError, MotifrepError
 from .genome import chrom_sizes as fasta_chrom_sizes
 from .genome import one_hot_codes, open_fasta
-from .io import atomic_path, read_lines
+from .io import atomic_path, tsv_records
 from .jaspar import sha256sum
 from .matching import load_tf_table
 from .peaks import read_narrowpeak
@@ -73,18 +73,9 @@ def read_experiment_table(path) -> pd.DataFrame:
     ``FILE:LINE: what`` errors; :func:`check_experiment_table` checks what a data set kind needs.
     """
     tfs = load_tf_table(path)
-    header, rows, seen = None, [], set()
-    for lineno, line in enumerate(read_lines(path, "experiment table"), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split("\t")]
-        if header is None:
-            header = fields
-            missing = [c for c in EXPERIMENT_COLUMNS if c not in header]
-            if missing:
-                raise FormatError(f"{path}:{lineno}: experiment table header lacks column(s) {', '.join(missing)}")
-            continue
-        rows.append(_experiment_record(path, lineno, dict(zip(header, fields)), seen))
+    rows, seen = [], set()
+    for lineno, record in tsv_records(path, "experiment table", EXPERIMENT_COLUMNS):
+        rows.append(_experiment_record(path, lineno, record, seen))
     return pd.concat([tfs, pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS)], axis=1)
 
 

@@ -54,6 +54,26 @@ def read_lines(path: str | os.PathLike, what: str) -> list[str]:
         raise FormatError(f"{path}: not a text file") from None
 
 
+def tsv_records(path: str | os.PathLike, what: str, columns) -> Iterator[tuple[int, dict]]:
+    """(line number, {column: field}) of a tab-separated table: ``#`` lines and blank lines skipped,
+    the first other line is the header, which must hold ``columns``; a row with another number of
+    fields than the header is a one-line ``FILE:LINE: what`` FormatError."""
+    header = None
+    for lineno, line in enumerate(read_lines(path, what), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("\t")]
+        if header is None:
+            header = fields
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise FormatError(f"{path}:{lineno}: {what} header lacks column(s) {', '.join(missing)}")
+            continue
+        if len(fields) != len(header):
+            raise FormatError(f"{path}:{lineno}: {len(fields)} tab-separated fields, header has {len(header)}")
+        yield lineno, dict(zip(header, fields))
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import FormatError, MotifrepError
-from .io import read_lines
+from .io import tsv_records
 
 TF_TABLE_COLUMNS = ["tf", "jaspar_id", "accepted_ids"]
 
@@ -33,24 +33,9 @@ def load_tf_table(path: str | os.PathLike) -> pd.DataFrame:
     as ``FILE:LINE: what`` (:class:`~motifrep.errors.FormatError`).
     """
     path = Path(path)
-    lines = read_lines(path, "TF table")
-
-    header = None
     rows = []
     seen = set()
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = [f.strip() for f in line.split("\t")]
-        if header is None:
-            header = fields
-            missing = [c for c in TF_TABLE_COLUMNS if c not in header]
-            if missing:
-                raise FormatError(f"{path}:{lineno}: TF table header lacks column(s) {', '.join(missing)}")
-            continue
-        if len(fields) != len(header):
-            raise FormatError(f"{path}:{lineno}: {len(fields)} tab-separated fields, header has {len(header)}")
-        record = dict(zip(header, fields))
+    for lineno, record in tsv_records(path, "TF table", TF_TABLE_COLUMNS):
         tf, jaspar_id = record["tf"], record["jaspar_id"]
         if not tf or not jaspar_id:
             raise FormatError(f"{path}:{lineno}: empty tf or jaspar_id")
@@ -61,7 +46,7 @@ def load_tf_table(path: str | os.PathLike) -> pd.DataFrame:
         if not accepted:
             raise FormatError(f"{path}:{lineno}: TF {tf!r} has no accepted_ids")
         rows.append({"tf": tf, "jaspar_id": jaspar_id, "accepted_ids": accepted})
-    if header is None or not rows:
+    if not rows:
         raise FormatError(f"{path}: TF table has no rows")
     return pd.DataFrame(rows, columns=TF_TABLE_COLUMNS)
 
