@@ -98,3 +98,107 @@ def test_x_that_is_not_one_hot_is_refused(tmp_path, value, message):
     with pytest.raises(FormatError) as info:
         Dataset(path)
     assert str(info.value) == f"{path}: 'X' is not one-hot: sequence 17, position 4 {message}"
+
+
+def make_ids(path, n=20):
+    """A set whose label column 0 is the row number (so batches show which rows they hold)."""
+    Y = np.zeros((n, 3), dtype=np.uint8)
+    Y[:, 0] = np.arange(n)
+    return make(path, Y=Y, n=n)
+
+
+def epoch_rows(stream):
+    """Row numbers (label column 0) of one pass over ``stream``, batch by batch."""
+    return [y.numpy()[:, 0].astype(int).tolist() for _, y in stream]
+
+
+@pytest.mark.parametrize("limit_gb", [4.0, 1e-9])  # in memory, and streamed from HDF5
+def test_batch_order_reshuffles_each_epoch_and_repeats_per_seed(tmp_path, limit_gb):
+    path = make_ids(tmp_path / "ids.h5")
+    a = batch_stream(path, "train", 4, seed=3, in_memory_max_gb=limit_gb)
+    b = batch_stream(path, "train", 4, seed=3, in_memory_max_gb=limit_gb)
+    epochs_a = [epoch_rows(a) for _ in range(3)]
+    epochs_b = [epoch_rows(b) for _ in range(3)]
+    assert epochs_a == epochs_b  # the same seed: the same batches, epoch by epoch
+    for rows in epochs_a:
+        assert [len(r) for r in rows] == [4, 4, 4, 2]
+        assert sorted(r for batch in rows for r in batch) == list(range(14))  # every training row exactly once
+    assert epochs_a[0] != epochs_a[1] != epochs_a[2]  # reshuffled every epoch
+    other = batch_stream(path, "train", 4, seed=4, in_memory_max_gb=limit_gb)
+    assert epoch_rows(other) != epochs_a[0]
+
+
+def test_in_memory_and_streamed_batches_are_the_same(tmp_path):
+    path = make_ids(tmp_path / "ids.h5")
+    memory = batch_stream(path, "train", 5, seed=8, in_memory_max_gb=4.0)
+    streamed = batch_stream(path, "train", 5, seed=8, in_memory_max_gb=1e-9)
+    for _ in range(2):
+        for (xm, ym), (xs, ys) in zip(memory, streamed, strict=True):
+            np.testing.assert_array_equal(xm.numpy(), xs.numpy())
+            np.testing.assert_array_equal(ym.numpy(), ys.numpy())
+
+
+def test_evaluation_rows_come_in_file_order(tmp_path):
+    path = make_ids(tmp_path / "ids.h5")
+    for limit in (4.0, 1e-9):
+        stream = batch_stream(path, "train", 3, seed=None, in_memory_max_gb=limit)
+        assert epoch_rows(stream) == epoch_rows(stream) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 13]]
+
+
+def test_scattered_split_rows_are_read_exactly(tmp_path):
+    """Splits need not be contiguous: loading (block reads) and streaming (row reads) give the
+    rows of the index array, in its order."""
+    from motifrep.data import _load_rows, _read_sorted
+
+    X = np.eye(4, dtype=np.uint8)[np.random.default_rng(1).integers(0, 4, (50, 7))]
+    idx = np.array([0, 1, 2, 5, 9, 10, 11, 12, 30, 31, 49])
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f.create_dataset("X", data=X, chunks=(8, 7, 4))
+        for block in (1, 3, 4096):
+            np.testing.assert_array_equal(_load_rows(f["X"], idx, block=block), X[idx])
+        np.testing.assert_array_equal(_read_sorted(f["X"], idx), X[idx])
+        np.testing.assert_array_equal(_read_sorted(f["X"], np.arange(3, 9)), X[3:9])
+
+
+# VmHWM, not ru_maxrss: after fork + exec, Linux's ru_maxrss keeps the parent's (pytest's) peak.
+RSS_CHILD = """
+import sys
+import tensorflow as tf
+from motifrep.data import Dataset, batch_stream
+
+def rss(key="VmRSS"):
+    return int(next(l for l in open("/proc/self/status") if l.startswith(key)).split()[1]) * 1024
+
+path = sys.argv[1]
+Dataset(path).close()  # the one-hot check runs once per process: not part of what is measured
+for _ in tf.data.Dataset.range(4).batch(2).map(lambda x: tf.cast(x, tf.float32)).prefetch(2):
+    pass
+before = rss()
+stream = batch_stream(path, "train", 100, seed=1, in_memory_max_gb=4.0)
+n = sum(len(x) for x, _ in stream)
+print(n, rss("VmHWM") - before)
+"""
+
+
+def test_in_memory_split_is_held_once(tmp_path):
+    """Peak memory of a fresh process over one shuffled epoch of a 153 MiB split grows by about the
+    split's size (uint8 X held once), not by 3 times (a tf.data copy plus a shuffle buffer)."""
+    import subprocess
+    import sys
+
+    from motifrep.data import ChunkedWriter
+
+    n, length = 40_000, 1000
+    rng = np.random.default_rng(0)
+    with ChunkedWriter(tmp_path / "big.h5", length, ["t"]) as w:
+        for split, rows in (("train", n), ("valid", 100), ("test", 100)):
+            for lo in range(0, rows, 10_000):
+                k = min(10_000, rows - lo)
+                w.append(np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (k, length))], np.zeros((k, 1), np.uint8),
+                         split)
+    out = subprocess.run([sys.executable, "-c", RSS_CHILD, str(tmp_path / "big.h5")], capture_output=True, text=True,
+                         check=True)
+    seen, growth = map(int, out.stdout.split())
+    assert seen == n
+    size = n * length * 4
+    assert growth < 1.4 * size, f"peak RSS grew by {growth / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB split"

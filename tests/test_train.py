@@ -35,6 +35,7 @@ def test_train_writes_model_history_metrics(tmp_path, small_data):
     assert on_disk["tasks"] == ["SRF", "SP1"] and len(on_disk["auroc"]) == 2
     assert on_disk["auroc_mean"] == pytest.approx(np.mean(on_disk["auroc"]))
     assert "tensorflow-cpu" in on_disk["versions"] or "tensorflow" in on_disk["versions"]
+    assert on_disk["mixed_precision"] is False
     # Best weights are restored: the saved model's validation loss is the best one seen.
     import keras
 
@@ -129,3 +130,16 @@ def test_device_is_recorded_and_a_missing_gpu_is_said(tmp_path, small_data, capl
         train(small_data, "Tiny", BLOCKS, tmp_path / "r2/m.keras", tmp_path / "r2/h.tsv", tmp_path / "r2/m.json",
               trial=0, seed=7, epochs=1, patience=1, require_gpu=True)
     assert not (tmp_path / "r2").exists()
+
+
+def test_same_seed_same_training_in_memory_or_streamed(tmp_path, small_data):
+    """The batch order follows the seed (reshuffled each epoch) and is the same whether the split is
+    held in memory or streamed from HDF5: three runs with one seed give the same losses."""
+    losses = []
+    for name, limit in (("a", 4.0), ("b", 4.0), ("streamed", 1e-9)):
+        out = tmp_path / name
+        train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", trial=0, seed=5, epochs=3,
+              patience=3, batch_size=50, in_memory_max_gb=limit)
+        losses.append(pd.read_csv(out / "h.tsv", sep="\t")[["loss", "val_loss"]].to_numpy())
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
+    np.testing.assert_allclose(losses[2], losses[0], rtol=1e-6)

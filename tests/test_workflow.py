@@ -180,7 +180,7 @@ def test_filters_tomtom_table1_figures(run):
     assert table1.loc[0, "match_ground_truth_published"] == "0.980 ± 0.027"
     assert table1.loc[0, "auroc_published"] == "0.954 (task sd 0.094)"
     md = (run / P1 / "table1.md").read_text()
-    assert md.startswith("| model | layer |") and "CNN9-25" in md and "spread over the 12 tasks" in md
+    assert md.startswith("# Table 1\n\n| model | layer |") and "CNN9-25" in md and "spread over the 12 tasks" in md
     claims = pd.read_csv(run / "results/experiments/p2_task1/claims.tsv", sep="\t")
     assert set(claims.status) == {"not run"}  # the tiny config trains no CNN-deep / P2-CNN-2
     for path in ("results/figures/mini", f"{P1}/match_vs_pool", "results/figures/p2_fig1_logos",
@@ -227,7 +227,7 @@ def planned_jobs(workdir, *args, config="tiny.yaml"):
 def test_resource_settings_never_rerun(run):
     """Threads, memory, runtime, batch size and the numba cache change no result: nothing reruns."""
     (run / "resources.yaml").write_text(TINY + """\
-training: {threads: 2, mem_mb: 9999, runtime: 999}
+training: {threads: 2, mem_mb: 9999, runtime: 999, in_memory_max_gb: 0.001}
 filters: {threads: 2, batch_size: 64}
 """.replace("tomtom:\n", "tomtom:\n  threads: 2\n"))
     assert planned_jobs(run, config="resources.yaml") == {}

@@ -4,6 +4,7 @@
     python -m motifrep.benchmark --models CNN-25 --threads 1 --epochs 3 --analysis
     python -m motifrep.benchmark --models CNN-deep:relu CNN-deep:exponential --task3-models CNN-local CNN-dist \
         --threads 1 --analysis                        # P2: task-1 CNN-deep, task-3 models and simulation
+    python -m motifrep.benchmark --streamed --threads 1   # in vivo size: 1,000 nt streamed / in memory vs 200 nt
 
 A model is NAME or NAME:ACTIVATION (first-layer activation). ``--task3-models`` are trained on
 a simulated P2 task-3 set (20,000 sequences: 10,000 positive, 10,000 negative).
@@ -12,6 +13,13 @@ The filter -> PWM stage (5,000 test sequences) and Tomtom (30 filters x 519 JASP
 motifs, memelite) are timed on randomly initialised models, with an empty numba cache
 (cold: includes the one-off compilation), a filled one in a new process (warm), and a
 second call in the same process.
+
+``--streamed [N_TRAIN]`` (only this) writes a random one-hot set of N_TRAIN training sequences
+(default 270,382, the in vivo set of Koo & Eddy 2019; test set in proportion, 2,000 valid) of
+``--length`` nt and one of 200 nt, and runs one CNN-2 training job on each way of feeding it (HDF5
+streamed, in memory, 200 nt in memory), each in a fresh process that stops after ``--batches``
+timed batches and then validates, predicts the test set and saves as the workflow does; it
+reports sequences/s, nucleotides/s (and relative to 200 nt) and the job's peak RSS.
 
 Training runs the workflow's own code path (HDF5 set -> batch stream -> Keras fit) on the
 full-size P1 synthetic set; seconds per epoch are the median of epochs 2.. (epoch 1
@@ -99,6 +107,28 @@ def make_dataset(path: Path, n_sequences: int) -> None:
                     [str(i) for i in range(24)], pwms, task, 33)
 
 
+#: The in vivo set of Koo & Eddy 2019 (train / test sequences, 1,000 nt, 12 tasks) that --streamed stands in for.
+IN_VIVO_TRAIN, IN_VIVO_TEST, IN_VIVO_VALID = 270_382, 23_768, 2_000
+
+
+def make_random_dataset(path: Path, n_train: int, length: int, n_tasks: int = 12, n_valid: int = IN_VIVO_VALID,
+                        n_test: int | None = None, block: int = 8192, seed: int = 5) -> None:
+    """A random one-hot set in the common layout (train, valid, test rows in that order), written
+    block by block with :class:`~motifrep.data.ChunkedWriter`; ``n_test`` defaults to the in vivo
+    test / train ratio. Labels are random (20 % positive): for timing and memory only."""
+    from .data import ChunkedWriter
+    from .io import atomic_path
+
+    n_test = max(200, round(n_train * IN_VIVO_TEST / IN_VIVO_TRAIN)) if n_test is None else n_test
+    rng, eye = np.random.default_rng(seed), np.eye(4, dtype=np.uint8)
+    with atomic_path(path) as tmp, ChunkedWriter(tmp, length, [f"task{i}" for i in range(n_tasks)]) as w:
+        for split, n in (("train", n_train), ("valid", n_valid), ("test", n_test)):
+            for lo in range(0, n, block):
+                rows = min(block, n - lo)
+                w.append(eye[rng.integers(0, 4, (rows, length), dtype=np.uint8)],
+                         (rng.random((rows, n_tasks)) < 0.2).astype(np.uint8), split)
+
+
 def bench_training_child(data: str, model: str, threads: int, epochs: int, batch_size: int) -> None:
     """Runs in a fresh process (TensorFlow's thread pools are fixed once it starts)."""
     import pandas as pd
@@ -127,6 +157,83 @@ def bench_training(data: Path, model: str, threads: int, epochs: int, batch_size
     _, per_epoch, per_second, first = line.split("\t")
     return {"stage": f"train {model} ({threads} thread{'s' if threads > 1 else ''})", "n": "17,500/epoch",
             "seconds": float(per_epoch), "per_second": float(per_second), "first_epoch": float(first)}
+
+
+def _batch_clock(warmup: int, batches: int):
+    """A Keras callback that times training batches ``warmup + 1 .. warmup + batches`` and then stops."""
+    import keras
+
+    class BatchClock(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.t0 = self.t1 = None
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch + 1 == warmup:
+                self.t0 = time.perf_counter()
+            elif batch + 1 == warmup + batches:
+                self.t1 = time.perf_counter()
+                self.model.stop_training = True
+
+    return BatchClock()
+
+
+def bench_stream_child(data: str, in_memory_max_gb: float, batches: int, threads: int, batch_size: int) -> None:
+    """One training job (workflow code path: validation, test predictions, saving) on ``data`` that
+    stops after ``batches`` timed batches (after 20 warm-up ones); prints sequences/s and peak RSS."""
+    from .data import Dataset
+    from .models import load_zoo
+    from .train import train
+
+    zoo = load_zoo(REPO / "resources" / "models.yaml")
+    clock = _batch_clock(20, batches)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        train(data, "CNN-2", zoo["CNN-2"], tmp / "m.keras", tmp / "h.tsv", tmp / "m.json", trial=0, seed=1, epochs=1,
+              patience=1, batch_size=batch_size, threads=threads, in_memory_max_gb=in_memory_max_gb,
+              callbacks=[clock])
+    if clock.t1 is None:
+        raise SystemExit(f"{data}: fewer than {20 + batches} training batches; use a larger set or fewer --batches")
+    with Dataset(data) as ds:
+        length = ds.length
+    per_second = batches * batch_size / (clock.t1 - clock.t0)
+    print(f"RESULT\t{per_second}\t{per_second * length}\t{_peak_rss() / 2**30}")
+
+
+def _peak_rss() -> int:
+    """Peak resident memory of this process in bytes: VmHWM (Linux), else ru_maxrss (which on
+    Linux also counts the parent's peak when this process was forked and exec'ed)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as f:
+            return int(next(l for l in f if l.startswith("VmHWM")).split()[1]) * 1024
+    except (OSError, StopIteration):
+        scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, kilobytes elsewhere
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def bench_streamed(n_train: int, length: int, batches: int, threads: int, batch_size: int, tmp: Path) -> list[dict]:
+    """CNN-2 on a random in vivo-sized set: ``length`` nt streamed from HDF5 and in memory, and
+    200 nt in memory (baseline), each in a fresh process; per-nucleotide rate relative to 200 nt."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    sets = {length: tmp / f"random_{length}.h5", 200: tmp / "random_200.h5"}
+    for size, path in sets.items():
+        if not path.exists():
+            make_random_dataset(path, n_train, size)
+    rows = []
+    for label, size, limit in ((f"{length} nt streamed (HDF5)", length, 1e-9), (f"{length} nt in memory", length, 1e3),
+                               ("200 nt in memory", 200, 1e3)):
+        out = subprocess.run([sys.executable, "-m", "motifrep.benchmark", "--stream-child", str(sets[size]), str(limit),
+                              str(batches), str(threads), str(batch_size)], capture_output=True, text=True, env=env,
+                             check=True)
+        line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT"))
+        per_second, nt_per_second, peak_gb = (float(v) for v in line.split("\t")[1:])
+        rows.append({"run": f"CNN-2 {label}", "n_train": n_train, "sequences/s": per_second, "nt/s": nt_per_second,
+                     "peak RSS GB": peak_gb})
+    for r in rows:
+        r["nt/s vs 200 nt"] = r["nt/s"] / rows[-1]["nt/s"]
+    return rows
 
 
 def bench_analysis_child(data: str, model_name: str, cache_dir: str) -> None:
@@ -220,7 +327,15 @@ def main(argv=None) -> None:
     parser.add_argument("--attribution", nargs="*", default=[],
                         help="task-3 models (NAME or NAME:ACTIVATION) whose attribution methods are timed on 500 "
                              "sequences (SPEC 3.5 settings; includes tf.function tracing)")
+    parser.add_argument("--streamed", nargs="?", type=int, const=IN_VIVO_TRAIN, metavar="N_TRAIN",
+                        help="only this: CNN-2 on a random set of N_TRAIN training sequences (default the in vivo "
+                             f"{IN_VIVO_TRAIN:,}) of --length nt, streamed from HDF5 vs in memory vs 200 nt in "
+                             "memory: sequences/s, nucleotides/s, peak RSS")
+    parser.add_argument("--length", type=int, default=1000, help="sequence length for --streamed")
+    parser.add_argument("--batches", type=int, default=300,
+                        help="--streamed: training batches timed per run (after 20 warm-up batches)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--stream-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--analysis-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -233,6 +348,19 @@ def main(argv=None) -> None:
     if args.child:
         data, model, threads, epochs, batch = args.child
         bench_training_child(data, model, int(threads), int(epochs), int(batch))
+        return
+    if args.stream_child:
+        data, limit, batches, threads, batch = args.stream_child
+        bench_stream_child(data, float(limit), int(batches), int(threads), int(batch))
+        return
+    if args.streamed is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = bench_streamed(args.streamed, args.length, args.batches, max(args.threads), args.batch_size,
+                                  Path(tmp))
+        print(f"{'run':36} {'n_train':>9} {'sequences/s':>12} {'nt/s':>10} {'vs 200 nt':>10} {'peak RSS GB':>12}")
+        for r in rows:
+            print(f"{r['run']:36} {r['n_train']:>9,} {r['sequences/s']:12.1f} {r['nt/s']:10.0f} "
+                  f"{r['nt/s vs 200 nt']:10.3f} {r['peak RSS GB']:12.2f}")
         return
 
     rows = [bench_simulation(args.sequences, args.repeats), bench_regulatory(10000, args.repeats)]

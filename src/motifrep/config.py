@@ -16,7 +16,7 @@ from .models import ACTIVATION_NAMES, check_fits, first_activation_of, load_zoo,
 # Folders under results/ that are not data sets.
 RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
 # Training and filter keys that change no result: never parameters of a rule.
-RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu"}
+RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu", "in_memory_max_gb"}
 
 
 def _where(error) -> str:

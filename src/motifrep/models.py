@@ -224,7 +224,7 @@ def build_model(name: str, blocks, input_length: int, n_tasks: int, l2: float = 
     if n_dense == 0:
         x = layers.Flatten(name="flatten")(x)
     outputs = layers.Dense(n_tasks, activation="sigmoid", kernel_initializer=init, kernel_regularizer=reg,
-                           name="output")(x)
+                           dtype="float32", name="output")(x)  # float32 also under a mixed_float16 policy
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -242,7 +242,7 @@ def load_model(path):
     if not zipfile.is_zipfile(path):
         raise FormatError(f"{path}: not a Keras model archive (not a zip file)")
     try:
-        return keras.models.load_model(path)
+        return keras.models.load_model(path, compile=False)  # analyses need no optimizer state
     except (ValueError, KeyError, OSError, TypeError, zipfile.BadZipFile) as exc:
         text = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
         reason = (text.strip().splitlines() or [type(exc).__name__])[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -148,6 +149,20 @@ def check_positives(data_path, min_positives: int) -> None:
                               f"training.min_positives is {min_positives}: use a larger data set")
 
 
+@contextlib.contextmanager
+def precision_policy(mixed: bool):
+    """Keras's global dtype policy ``mixed_float16`` inside the block when ``mixed`` (the model
+    keeps float32 weights and a float32 output layer), restored afterwards (``float32`` as a rule)."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
 def _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate, l2, init):
     """The Keras model for the data set's length and tasks, compiled; (model, n_params, task names)."""
     import keras
@@ -194,13 +209,18 @@ def train(
     threads: int = 1,
     in_memory_max_gb: float = 4.0,
     deterministic: bool = False,
+    mixed_precision: bool = False,
+    callbacks: list | None = None,
 ) -> dict:
     """Train ``model_name`` (first conv layer with ``activation``, default the architecture's)
     on ``data_path``; write model, history TSV and metrics JSON.
 
     Early stopping watches ``monitor`` (restoring the best weights); ``lr_plateau`` adds
-    ReduceLROnPlateau. A NaN or infinite loss raises :class:`TrainingError` and writes
-    nothing. Writes are atomic: nothing appears until training and evaluation have finished.
+    ReduceLROnPlateau. ``mixed_precision`` builds, trains and evaluates the model under Keras's
+    ``mixed_float16`` policy (the global policy is restored afterwards). ``callbacks``: extra
+    Keras callbacks (e.g. a benchmark's batch timer). A NaN or infinite loss raises
+    :class:`TrainingError` and writes nothing. Writes are atomic: nothing appears until training
+    and evaluation have finished.
     """
     if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
         raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")
@@ -210,23 +230,22 @@ def train(
     configure_tensorflow(threads, seed, deterministic)
     device = training_device(require_gpu)
     activation = activation or first_activation_of(blocks)
-    model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate,
-                                                  l2, init)
     run = f"model {model_name} activation {activation} trial {trial}"
-    log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s", run, n_params, seed,
-             learning_rate, batch_size, monitor, device)
-
-    train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
-    valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
-    stopper = _callbacks(patience, epochs, monitor)
-    t0 = time.perf_counter()
-    model.fit(train_batches, validation_data=valid_batches, epochs=epochs,
-              callbacks=[stopper, *_schedule(lr_plateau, monitor)], verbose=0)
-    train_seconds = time.perf_counter() - t0
-    if stopper.diverged:
-        raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
-
-    y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
+    with precision_policy(mixed_precision):
+        model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor,
+                                                      learning_rate, l2, init)
+        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s%s", run, n_params,
+                 seed, learning_rate, batch_size, monitor, device, ", mixed_float16" if mixed_precision else "")
+        stopper = _callbacks(patience, epochs, monitor)
+        train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
+        valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
+        t0 = time.perf_counter()
+        model.fit(train_batches, validation_data=valid_batches, epochs=epochs, verbose=0, shuffle=False,
+                  callbacks=[stopper, *_schedule(lr_plateau, monitor), *(callbacks or [])])  # batch_stream shuffles
+        train_seconds = time.perf_counter() - t0
+        if stopper.diverged:
+            raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
+        y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
     scores = per_task_scores(y_true, y_pred)
     metrics = {
         "dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial), "seed": int(seed),
@@ -237,7 +256,8 @@ def train(
         "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
         "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
         "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"])),
-        "learning_rate": learning_rate, "batch_size": batch_size, "device": device, "versions": library_versions(),
+        "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
+        "device": device, "versions": library_versions(),
     }
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])

@@ -28,8 +28,9 @@ def main(sm):
         min_positives=t["min_positives"],
         require_gpu=sm.config["training"]["require_gpu"],  # an execution policy, not a result: not a param
         threads=sm.threads,
-        in_memory_max_gb=t["in_memory_max_gb"],
+        in_memory_max_gb=sm.config["training"]["in_memory_max_gb"],  # same batches either way: not a param
         deterministic=t["deterministic"],
+        mixed_precision=t["mixed_precision"],
     )
 
 
