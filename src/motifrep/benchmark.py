@@ -310,6 +310,44 @@ def bench_attribution(data: Path, model: str, n: int) -> list[dict]:
     return rows
 
 
+def _write_random_genome(path: Path, chroms: dict, rng) -> None:
+    """A FASTA of random ACGT chromosomes (name -> length), 60 nt per line, written in blocks."""
+    bases = np.frombuffer(b"ACGT", np.uint8)
+    with open(path, "wb") as out:
+        for name, size in chroms.items():
+            out.write(f">{name}\n".encode())
+            for lo in range(0, size, 6_000_000):
+                seq = bases[rng.integers(0, 4, min(6_000_000, size - lo))]
+                lines = np.concatenate([seq.reshape(-1, 60), np.full((len(seq) // 60, 1), 10, np.uint8)], axis=1)
+                out.write(lines.tobytes())
+
+
+def bench_encode_build(megabases: int, peaks_per_experiment: int, tmp: Path) -> dict:
+    """The encode route on a random genome of ``megabases`` Mb (chr1 / chr7 / chr8 = train / valid / test) and
+    12 experiments of random 300 nt peaks: genome bins labelled and sequences written per second."""
+    from .encode import build_encode_set
+
+    rng = np.random.default_rng(0)
+    size = megabases * 1_000_000 // 3 // 60 * 60
+    chroms = {"chr1": size, "chr7": size, "chr8": size}
+    _write_random_genome(tmp / "genome.fa", chroms, rng)
+    peaks = {}
+    for e in range(12):
+        peaks[f"exp{e}"] = tmp / f"exp{e}.narrowPeak"
+        with open(peaks[f"exp{e}"], "w") as out:
+            for c in chroms:
+                for start in np.sort(rng.integers(1000, size - 2000, peaks_per_experiment // 3)):
+                    out.write(f"{c}\t{start}\t{start + 300}\tp\t0\t.\t1\t-1\t-1\t150\n")
+    t0 = time.perf_counter()
+    counts = build_encode_set(tmp / "encode.h5", tmp / "genome.fa", peaks, list(peaks), valid_chroms=["chr7"],
+                              test_chroms=["chr8"])
+    seconds = time.perf_counter() - t0
+    n_bins = 3 * size // 200
+    n_seq = sum(counts["rows"].values())
+    return {"stage": f"encode set, {megabases} Mb genome, 12 x {peaks_per_experiment} peaks", "n": f"{n_bins:,} bins",
+            "seconds": seconds, "per_second": n_bins / seconds, "sequences": n_seq}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m motifrep.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -334,6 +372,10 @@ def main(argv=None) -> None:
     parser.add_argument("--length", type=int, default=1000, help="sequence length for --streamed")
     parser.add_argument("--batches", type=int, default=300,
                         help="--streamed: training batches timed per run (after 20 warm-up batches)")
+    parser.add_argument("--build", type=int, metavar="MEGABASES",
+                        help="only this: build an in vivo (encode route) set from a random genome of MEGABASES Mb "
+                             "and 12 experiments of 10 random 300 nt peaks per Mb (ENCODE's density): genome bins "
+                             "per second (reading, labelling, N/edge checks, one-hot writing included)")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--stream-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
@@ -352,6 +394,12 @@ def main(argv=None) -> None:
     if args.stream_child:
         data, limit, batches, threads, batch = args.stream_child
         bench_stream_child(data, float(limit), int(batches), int(threads), int(batch))
+        return
+    if args.build:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = bench_encode_build(args.build, 10 * args.build, Path(tmp))  # ~10 peaks per Mb, as ENCODE sets
+        print(f"{r['stage']}: {r['n']} in {r['seconds']:.1f} s = {r['per_second']:,.0f} bins/s; "
+              f"{r['sequences']:,} sequences written ({r['sequences'] / r['seconds']:,.0f} per s)")
         return
     if args.streamed is not None:
         with tempfile.TemporaryDirectory() as tmp:
