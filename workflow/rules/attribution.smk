@@ -7,7 +7,7 @@ rule attribute:
     log:
         "logs/attribution/{dataset}/{model}/{activation}/trial_{trial}_{method}.log",
     conda:
-        ENV
+        GPU_ENV
     threads: config["attribution"]["threads"]
     resources:
         gpu=1,

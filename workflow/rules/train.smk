@@ -8,7 +8,7 @@ rule train:
     log:
         "logs/train/{dataset}/{model}/{activation}/trial_{trial}.log",
     conda:
-        ENV
+        GPU_ENV
     threads: config["training"]["threads"]
     resources:
         gpu=1,
