@@ -348,12 +348,13 @@ CANNED = (
 
 # The command line the authors ran (code/2_tomtom_synthetic.sh, p-koo/learning_sequence_motifs):
 #   tomtom -evalue -thresh 0.1 -o $dirpath/$MODEL $dirpath/${MODEL}_clip.meme ../data/JASPAR_CORE_2016_vertebrates.meme
-# What they left out took MEME 4's defaults (tomtom usage: "-dist ... default: pearson", "-min-overlap ...
-# default: 1", pseudocount 0.1); a newer tomtom's usage says "-dist ... default: ed", so ours spells these out.
+# What they left out took Tomtom's defaults: Euclidean distance ("-dist ... default: ed"), "-min-overlap ...
+# default: 1", pseudocount 0.1; ours spells these out. (With -dist ed the real tomtom 5.4.1 reproduces the authors'
+# stored tables exactly; tests/system/test_tomtom_meme.py checks it.)
 # -no-ssc changes only logos ("Don't apply small-sample correction to logos"); -text (table to stdout instead
 # of -o DIR) and -verbosity change only where output goes.
 EXPECTED_ARGV = [
-    "tomtom", "-no-ssc", "-text", "-verbosity", "1", "-min-overlap", "1", "-dist", "pearson",
+    "tomtom", "-no-ssc", "-text", "-verbosity", "1", "-min-overlap", "1", "-dist", "ed",
     "-evalue", "-thresh", "0.1", "-motif-pseudo", "0.1", "q.meme", "t.meme",
 ]
 
