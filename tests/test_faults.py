@@ -232,3 +232,45 @@ def test_model_file_that_is_not_keras_is_named(tmp_path):
     result = snakemake(tmp_path, f"{RUN}/filters/layer1.meme", "--allowed-rules", "filter_pwms")
     assert_one_line_error(result, f"{RUN}/model.keras: not a Keras model archive")
     assert not (tmp_path / RUN / "filters/layer1.meme").exists()
+
+
+def _killed_after(code: str, seconds: float, cwd) -> None:
+    """Run ``code`` in a fresh Python process and SIGKILL it after ``seconds`` (it must still be running)."""
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(seconds)
+    assert proc.poll() is None, f"the job ended before it could be interrupted: {proc.stdout.read().decode()[-1000:]}"
+    proc.kill()
+    proc.wait(timeout=30)
+
+
+def test_killed_attribution_and_tomtom_jobs_leave_nothing_complete(tmp_path, koo2019):
+    """kill -9 in the middle of an attribution job (SmoothGrad on 500 sequences) and of a Tomtom
+    job (during memelite's numba compilation, cold cache): no output file, and a rerun writes a
+    complete one."""
+    rng = np.random.default_rng(0)
+    from motifrep.data import ChunkedWriter
+    from motifrep.io import atomic_path
+    from motifrep.models import build_model, load_zoo
+
+    data, model = tmp_path / "data.h5", tmp_path / "model.keras"
+    X = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (1200, 200))]
+    with atomic_path(data) as tmp, ChunkedWriter(tmp, 200, ["regulatory"]) as w:
+        for split, (lo, hi) in {"train": (0, 400), "valid": (400, 500), "test": (500, 1200)}.items():
+            w.append(X[lo:hi], np.ones((hi - lo, 1), np.uint8), split)
+    build_model("CNN-local", load_zoo(REPO / "resources/models.yaml")["CNN-local"], 200, 1).save(model)
+    out = tmp_path / "attribution" / "smoothgrad.h5"
+    code = (f"from motifrep.attribution import write_attribution; write_attribution({str(model)!r}, {str(data)!r}, "
+            f"{str(out)!r}, 'smoothgrad', {{'n_samples': 2000, 'sigma': 0.1, 'seed': 0}}, 500)")
+    _killed_after(code, 12, tmp_path)
+    assert not out.exists() and not any(p.suffix == ".h5" and p.name == out.name for p in out.parent.glob("*"))
+    subprocess.run([sys.executable, "-c", code.replace("'n_samples': 2000", "'n_samples': 2")], check=True,
+                   cwd=tmp_path, timeout=300)
+    with h5py.File(out) as f:
+        assert f["position_scores"].shape == (500, 200)
+
+    tsv = tmp_path / "tomtom" / "layer1.tsv"
+    code = (f"from motifrep.tomtom import compare_filters; compare_filters({str(koo2019 / 'synthetic/cnn_25_clip.meme')!r}, "
+            f"{str(koo2019 / 'JASPAR_CORE_2016_vertebrates.meme')!r}, {str(tsv)!r}, 'memelite', 0.1, 0.1, "
+            f"{str(tmp_path / 'cold_numba')!r}, 1)")
+    _killed_after(code, 8, tmp_path)
+    assert not tsv.exists()
