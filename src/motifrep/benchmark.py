@@ -348,7 +348,7 @@ def bench_encode_build(megabases: int, peaks_per_experiment: int, tmp: Path) -> 
             "seconds": seconds, "per_second": n_bins / seconds, "sequences": n_seq}
 
 
-def main(argv=None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m motifrep.benchmark", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="*", default=["CNN-2", "CNN-25"],
@@ -380,7 +380,11 @@ def main(argv=None) -> None:
     parser.add_argument("--stream-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--analysis-child", nargs=3, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> None:
+    args = _parser().parse_args(argv)
     if args.attribution_child:
         bench_attribution_child(*args.attribution_child)
         return

@@ -185,6 +185,17 @@ def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
     return y_true, y_pred
 
 
+def _outcome(stopper, train_seconds: float, y_true, y_pred) -> dict:
+    """What a run achieved: epochs, best monitor value, timing and the per-task test scores."""
+    scores = per_task_scores(y_true, y_pred)
+    return {"epochs_run": len(stopper.rows), "best_epoch": stopper.best_epoch + 1, "best_monitor": float(stopper.best),
+            "train_seconds": round(train_seconds, 2),
+            "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3), "n_test": int(len(y_true)),
+            "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
+            "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
+            "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"]))}
+
+
 def train(
     data_path,
     model_name: str,
@@ -246,19 +257,10 @@ def train(
         if stopper.diverged:
             raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
         y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
-    scores = per_task_scores(y_true, y_pred)
-    metrics = {
-        "dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial), "seed": int(seed),
-        "n_params": n_params, "epochs_run": len(stopper.rows), "best_epoch": stopper.best_epoch + 1,
-        "monitor": monitor, "best_monitor": float(stopper.best), "train_seconds": round(train_seconds, 2),
-        "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3), "n_test": int(len(y_true)),
-        "tasks": task_names,
-        "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
-        "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
-        "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"])),
-        "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
-        "device": device, "versions": library_versions(),
-    }
+    metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
+               "seed": int(seed), "n_params": n_params, "monitor": monitor, "tasks": task_names,
+               "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
+               "device": device, **_outcome(stopper, train_seconds, y_true, y_pred), "versions": library_versions()}
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
     with atomic_path(out_model) as tmp:
