@@ -53,9 +53,7 @@ EXPERIMENTS = config["experiments"]
 FIGURES = config["figures"]
 ENV = "../../envs/motifrep.yaml"
 # GPU rules (training, attribution) with --use-conda: the CUDA build where a GPU is required.
-GPU_ENV = (
-    "../../envs/motifrep-cuda.yaml" if config["training"]["require_gpu"] else ENV
-)
+GPU_ENV = "../../envs/motifrep-cuda.yaml" if config["training"]["require_gpu"] else ENV
 TOMTOM_ENV = "../../envs/meme.yaml" if config["tomtom"]["engine"] == "meme" else ENV
 JASPAR_MEME = "results/jaspar/motifs.meme"
 DATA = "results/{dataset}/data.h5"
