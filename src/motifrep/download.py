@@ -23,6 +23,15 @@ log = logging.getLogger("motifrep")
 BLOCK = 1 << 20  # 1 MiB
 
 
+def sha256sum(path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _expected_sha256(sha256: str | None, url: str) -> str | None:
     """The pinned checksum in lower case, or None when not pinned; a malformed one is a ConfigError."""
     if sha256 is None or not str(sha256).strip():

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import hashlib
-import urllib.error
-import urllib.request
 import warnings
 
 import numpy as np
 
-from .errors import ConfigError, MotifrepError
-from .io import atomic_path, write_text
+from .download import download, sha256sum
+from .errors import ConfigError
+from .io import write_text
 from .meme import Motif, format_meme, read_meme
 
 log = logging.getLogger("motifrep")
@@ -71,32 +69,12 @@ def export_collection(path, release="JASPAR2016", collection="CORE", tax_group="
     return len(motifs)
 
 
-def sha256sum(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def download_meme(url: str, path, sha256: str | None = None, timeout: float = 60) -> int:
-    """Download a JASPAR MEME file, check its SHA-256 and that it parses; return motif count.
-
-    Nothing is left at ``path`` unless every check passed.
-    """
-    with atomic_path(path) as tmp:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-                while block := response.read(1 << 20):
-                    out.write(block)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise MotifrepError(f"jaspar.url: cannot download {url} ({getattr(exc, 'reason', exc)})") from None
-        if sha256:
-            got = sha256sum(tmp)
-            if got != sha256.lower():
-                raise MotifrepError(f"jaspar.sha256: checksum mismatch for {url}: expected {sha256}, got {got}")
-        n = len(read_meme(tmp))
-    return n
+    """Download a JASPAR MEME file (:func:`motifrep.download.download`: size and SHA-256 checked),
+    check that it parses; return the motif count. Nothing is left at ``path`` unless every check passed."""
+    counts = []
+    download(url, path, sha256, timeout, verify=lambda tmp: counts.append(len(read_meme(tmp))))
+    return counts[0]
 
 
 # --------------------------------------------------------------------------- workflow step
