@@ -32,3 +32,17 @@ def jaspar2016_motifs(koo2019):
     from motifrep.meme import read_meme
 
     return read_meme(JASPAR2016)
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory, jaspar2016_motifs):
+    """A 600-sequence, 2-task (SRF, SP1) simulated set of 100 nt for training tests."""
+    from motifrep.data import write_simulated
+    from motifrep.simulate import simulate, split_indices, strand_pwms
+
+    by_id = {m.id: m for m in jaspar2016_motifs}
+    pwms, task, strand = strand_pwms([by_id["MA0083.3"].pwm, by_id["MA0079.3"].pwm])
+    sim = simulate(pwms, task, 2, 600, 100, [0.7, 0.3], 3, strand)
+    path = tmp_path_factory.mktemp("data") / "small.h5"
+    write_simulated(path, sim, split_indices(600, [0.6, 0.2, 0.2]), ["SRF", "SP1"], ["a", "b", "c", "d"], pwms, task, 3)
+    return path

@@ -6,25 +6,14 @@ import keras
 import numpy as np
 import pytest
 
-from motifrep.data import Dataset, write_simulated
+from motifrep.data import Dataset
 from motifrep.filters import activation_pwms, layer_activations
 from motifrep.models import load_model
-from motifrep.simulate import simulate, split_indices, strand_pwms
 from motifrep.train import TrainingError, train
 
 # No dropout: float32 and float16 dropout masks are drawn differently, which would make the
 # two runs differ by more than float16 rounding.
 BLOCKS = [{"conv": {"filters": 8, "kernel": 11, "pool": 20, "dropout": 0}}, {"dense": {"units": 16, "dropout": 0}}]
-
-
-@pytest.fixture(scope="module")
-def small_data(tmp_path_factory, jaspar2016_motifs):
-    by_id = {m.id: m for m in jaspar2016_motifs}
-    pwms, task, strand = strand_pwms([by_id["MA0083.3"].pwm, by_id["MA0079.3"].pwm])
-    sim = simulate(pwms, task, 2, 600, 100, [0.7, 0.3], 3, strand)
-    path = tmp_path_factory.mktemp("data") / "small.h5"
-    write_simulated(path, sim, split_indices(600, [0.6, 0.2, 0.2]), ["SRF", "SP1"], ["a", "b", "c", "d"], pwms, task, 3)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -4,23 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motifrep.data import Dataset, write_simulated
+from motifrep.data import Dataset
 from motifrep.errors import ConfigError
 from motifrep.metrics import per_task_scores
-from motifrep.simulate import simulate, split_indices, strand_pwms
 from motifrep.train import train
 
 BLOCKS = [{"conv": {"filters": 8, "kernel": 11, "pool": 20}}, {"dense": {"units": 16}}]
-
-
-@pytest.fixture(scope="module")
-def small_data(tmp_path_factory, jaspar2016_motifs):
-    by_id = {m.id: m for m in jaspar2016_motifs}
-    pwms, task, strand = strand_pwms([by_id["MA0083.3"].pwm, by_id["MA0079.3"].pwm])
-    sim = simulate(pwms, task, 2, 600, 100, [0.7, 0.3], 3, strand)
-    path = tmp_path_factory.mktemp("data") / "small.h5"
-    write_simulated(path, sim, split_indices(600, [0.6, 0.2, 0.2]), ["SRF", "SP1"], ["a", "b", "c", "d"], pwms, task, 3)
-    return path
 
 
 def test_train_writes_model_history_metrics(tmp_path, small_data):
