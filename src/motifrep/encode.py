@@ -33,7 +33,7 @@ from .errors import ConfigError, FormatError, MotifrepError
 from .genome import chrom_sizes as fasta_chrom_sizes
 from .genome import one_hot_codes, open_fasta
 from .io import atomic_path, tsv_records
-from .jaspar import sha256sum
+from .download import sha256sum
 from .matching import load_tf_table
 from .peaks import read_narrowpeak
 
@@ -76,7 +76,7 @@ def read_experiment_table(path) -> pd.DataFrame:
     rows, seen = [], set()
     for lineno, record in tsv_records(path, "experiment table", EXPERIMENT_COLUMNS):
         rows.append(_experiment_record(path, lineno, record, seen))
-    return pd.concat([tfs, pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS)], axis=1)
+    return pd.concat([tfs, pd.DataFrame(rows, columns=EXPERIMENT_COLUMNS, dtype=object)], axis=1)  # None stays None
 
 
 def check_experiment_table(table: pd.DataFrame, kind: str, where: str) -> None:

@@ -139,9 +139,6 @@ def in_vivo_downloads():
     downloads = {}
 
     def add(key, url, sha256, where):
-        sha256 = (
-            sha256 if isinstance(sha256, str) and sha256 else None
-        )  # pandas: NaN when empty
         seen = downloads.setdefault(key, dict(url=url, sha256=sha256))
         if seen["url"] != url:
             raise MotifrepError(
