@@ -260,10 +260,9 @@ class Dataset:
         return self.file[f"splits/{split}"][()]
 
     def read_rows(self, name, idx):
-        """Rows ``idx`` (sorted, unique) of HDF5 dataset ``name``: one slice read when contiguous."""
-        if idx.size and idx[-1] - idx[0] + 1 == idx.size:  # contiguous: one slice read
-            return self.file[name][idx[0] : idx[-1] + 1]
-        return self.file[name][idx]
+        """Rows ``idx`` (sorted, unique) of HDF5 dataset ``name``, read block by block into one array
+        (:func:`_load_rows`: runs of consecutive rows straight into place)."""
+        return _load_rows(self.file[name], np.asarray(idx))
 
     def load(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """The whole split in memory: (X uint8 (n, L, 4), Y float32 (n, T))."""
