@@ -29,7 +29,7 @@ def koo2019():
 
 @pytest.fixture(scope="session")
 def jaspar2016_motifs(koo2019):
-    from motifrep.meme import read_meme
+    from motifrep.motifs.meme import read_meme
 
     return read_meme(JASPAR2016)
 
@@ -37,8 +37,8 @@ def jaspar2016_motifs(koo2019):
 @pytest.fixture(scope="module")
 def small_data(tmp_path_factory, jaspar2016_motifs):
     """A 600-sequence, 2-task (SRF, SP1) simulated set of 100 nt for training tests."""
-    from motifrep.data import write_simulated
-    from motifrep.simulate import simulate, split_indices, strand_pwms
+    from motifrep.datasets.simulate import simulate, split_indices, strand_pwms
+    from motifrep.datasets.store import write_simulated
 
     by_id = {m.id: m for m in jaspar2016_motifs}
     pwms, task, strand = strand_pwms([by_id["MA0083.3"].pwm, by_id["MA0079.3"].pwm])

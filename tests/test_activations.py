@@ -4,10 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from motifrep import activations, models
-from motifrep.activations import ACTIVATIONS, get_activation
 from motifrep.errors import ConfigError, FormatError
-from motifrep.models import build_model, load_model
+from motifrep.nn import activations
+from motifrep.nn import zoo as models
+from motifrep.nn.activations import ACTIVATIONS, get_activation
+from motifrep.nn.build import build_model, load_model
 
 # (name, x, expected), expected worked out by hand from the formulas in SPEC 2.2 / the authors' code:
 #   e = 2.718281828459045, tanh(1) = 0.7615941559557649, sigmoid(1) = 0.7310585786300049
@@ -103,7 +104,7 @@ def test_saved_model_loads_back_with_identical_predictions(tmp_path, first):
     loaded = load_model(path)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     assert loaded.get_layer("conv1_act").get_config() == model.get_layer("conv1_act").get_config()
-    # plain Keras loads it too, since importing motifrep.activations registered the functions
+    # plain Keras loads it too, since importing motifrep.nn.activations registered the functions
     np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
 
 

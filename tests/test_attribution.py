@@ -1,13 +1,14 @@
-"""Known-answer tests of motifrep.attribution on small hand-built Keras models."""
+"""Known-answer tests of motifrep.interpret.attribution on small hand-built Keras models."""
 
 import keras
 import numpy as np
 import pytest
-
-from motifrep import attribution as A
-from motifrep.errors import ConfigError
-from motifrep.models import build_model, load_zoo
 from conftest import REPO
+
+from motifrep.errors import ConfigError
+from motifrep.interpret import attribution as A
+from motifrep.nn.build import build_model
+from motifrep.nn.zoo import load_zoo
 
 ACGT = {b: i for i, b in enumerate("ACGT")}
 
@@ -175,8 +176,8 @@ def test_attribution_file_of_the_wrong_shape_is_refused(tmp_path):
     """An attribution file whose arrays do not fit its rows or the data set's length: one line."""
     import h5py
 
-    from motifrep.attribution import read_attribution
     from motifrep.errors import FormatError
+    from motifrep.interpret.attribution import read_attribution
 
     path = tmp_path / "saliency.h5"
     with h5py.File(path, "w") as f:

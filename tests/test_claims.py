@@ -2,10 +2,10 @@
 
 import pandas as pd
 import pytest
-
-from motifrep.claims import check_claims, load_claims, make_claims_table
-from motifrep.errors import FormatError
 from conftest import REPO
+
+from motifrep.errors import FormatError
+from motifrep.results.claims import check_claims, load_claims, make_claims_table
 
 
 def summary(rows):

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from conftest import JASPAR2016, REPO
 
-from motifrep.cli import main, read_fasta_onehot
-from motifrep.meme import read_meme
-from motifrep.models import build_model
-from motifrep.tomtom import read_tomtom_tsv
+from motifrep.cli import main
+from motifrep.datasets.genome import read_fasta_onehot
+from motifrep.motifs.meme import read_meme
+from motifrep.motifs.tomtom import read_tomtom_tsv
+from motifrep.nn.build import build_model
 
 KMER = "TGACTCA"  # AP-1 site (FOS::JUN, MA0099.2 in JASPAR 2016)
 LENGTH = 60

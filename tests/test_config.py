@@ -2,10 +2,10 @@ import copy
 
 import pytest
 import yaml
+from conftest import REPO
 
 from motifrep.config import check_models, run_settings, validate
 from motifrep.errors import ConfigError
-from conftest import REPO
 
 SCHEMA = REPO / "config" / "schema.yaml"
 ZOO = REPO / "resources" / "models.yaml"

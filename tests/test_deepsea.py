@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 import scipy.io
 
-from motifrep.data import Dataset
-from motifrep.deepsea import KOO_COLUMNS, build_deepsea_set, extract_bundle, read_split
+from motifrep.datasets.deepsea import (
+    KOO_COLUMNS,
+    build_deepsea_set,
+    extract_bundle,
+    read_split,
+)
+from motifrep.datasets.store import Dataset
 from motifrep.errors import MotifrepError
 
 REPO = Path(__file__).resolve().parents[1]

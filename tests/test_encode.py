@@ -1,4 +1,4 @@
-"""The ENCODE in vivo set builder (motifrep.encode) on a tiny genome, against labels derived by hand."""
+"""The ENCODE in vivo set builder (motifrep.datasets.encode) on a tiny genome, against labels derived by hand."""
 
 import json
 import runpy
@@ -9,11 +9,11 @@ import h5py
 import numpy as np
 import pytest
 
-from motifrep.data import Dataset
-from motifrep.encode import bin_labels, build_encode_set, read_experiment_table
+from motifrep.datasets.encode import bin_labels, build_encode_set, read_experiment_table
+from motifrep.datasets.genome import chrom_sizes
+from motifrep.datasets.peaks import read_narrowpeak
+from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError, FormatError, MotifrepError
-from motifrep.genome import chrom_sizes
-from motifrep.peaks import read_narrowpeak
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = {"chr1": 6000, "chr2": 2500, "chr7": 3000, "chr8": 3000, "chr9": 1500, "chrUn": 900}  # chr9: no peaks
@@ -258,7 +258,7 @@ def test_experiment_table_errors_name_file_and_line(tmp_path):
 
 
 def test_experiment_table_needs_what_the_kind_uses(tmp_path):
-    from motifrep.encode import check_experiment_table
+    from motifrep.datasets.encode import check_experiment_table
     from motifrep.errors import ConfigError
 
     path = tmp_path / "t.tsv"

@@ -14,7 +14,6 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -248,9 +247,10 @@ def test_killed_attribution_and_tomtom_jobs_leave_nothing_complete(tmp_path, koo
     job (during memelite's numba compilation, cold cache): no output file, and a rerun writes a
     complete one."""
     rng = np.random.default_rng(0)
-    from motifrep.data import ChunkedWriter
+    from motifrep.datasets.store import ChunkedWriter
     from motifrep.io import atomic_path
-    from motifrep.models import build_model, load_zoo
+    from motifrep.nn.build import build_model
+    from motifrep.nn.zoo import load_zoo
 
     data, model = tmp_path / "data.h5", tmp_path / "model.keras"
     X = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (1200, 200))]
@@ -259,7 +259,7 @@ def test_killed_attribution_and_tomtom_jobs_leave_nothing_complete(tmp_path, koo
             w.append(X[lo:hi], np.ones((hi - lo, 1), np.uint8), split)
     build_model("CNN-local", load_zoo(REPO / "resources/models.yaml")["CNN-local"], 200, 1).save(model)
     out = tmp_path / "attribution" / "smoothgrad.h5"
-    code = (f"from motifrep.attribution import write_attribution; write_attribution({str(model)!r}, {str(data)!r}, "
+    code = (f"from motifrep.interpret.attribution import write_attribution; write_attribution({str(model)!r}, {str(data)!r}, "
             f"{str(out)!r}, 'smoothgrad', {{'n_samples': 2000, 'sigma': 0.1, 'seed': 0}}, 500)")
     _killed_after(code, 12, tmp_path)
     assert not out.exists() and not any(p.suffix == ".h5" and p.name == out.name for p in out.parent.glob("*"))
@@ -269,7 +269,7 @@ def test_killed_attribution_and_tomtom_jobs_leave_nothing_complete(tmp_path, koo
         assert f["position_scores"].shape == (500, 200)
 
     tsv = tmp_path / "tomtom" / "layer1.tsv"
-    code = (f"from motifrep.tomtom import compare_filters; compare_filters({str(koo2019 / 'synthetic/cnn_25_clip.meme')!r}, "
+    code = (f"from motifrep.motifs.tomtom import compare_filters; compare_filters({str(koo2019 / 'synthetic/cnn_25_clip.meme')!r}, "
             f"{str(koo2019 / 'JASPAR_CORE_2016_vertebrates.meme')!r}, {str(tsv)!r}, 'memelite', 0.1, 0.1, "
             f"{str(tmp_path / 'cold_numba')!r}, 1)")
     _killed_after(code, 8, tmp_path)

@@ -1,4 +1,4 @@
-"""motifrep.filter_report: per-filter and per-TF tables, on hand-made inputs and the authors' files."""
+"""motifrep.filters.report: per-filter and per-TF tables, on hand-made inputs and the authors' files."""
 
 import logging
 import math
@@ -9,10 +9,16 @@ import pytest
 from conftest import JASPAR2016, KOO2019, REPO
 
 from motifrep.errors import FormatError
-from motifrep.filter_report import FILTER_COLUMNS, TF_COLUMNS, filter_table, make_filter_report, recovered_tfs
-from motifrep.matching import load_tf_table
-from motifrep.meme import Motif, read_meme
-from motifrep.tomtom import read_tomtom_tsv
+from motifrep.filters.report import (
+    FILTER_COLUMNS,
+    TF_COLUMNS,
+    filter_table,
+    make_filter_report,
+    recovered_tfs,
+)
+from motifrep.motifs.meme import Motif, read_meme
+from motifrep.motifs.tf_table import load_tf_table
+from motifrep.motifs.tomtom import read_tomtom_tsv
 
 SYNTH = KOO2019 / "synthetic"
 TFS = REPO / "resources" / "tfs.tsv"

@@ -1,34 +1,33 @@
-"""Tests for motifrep.filters: activations, receptive fields, activation-based PPMs, clipping."""
+"""Tests for motifrep.filters.scan: activations, receptive fields, activation-based PPMs, clipping."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import inspect
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
 import yaml
+from conftest import KOO2019, REPO
 
 from motifrep.config import validate
 from motifrep.errors import MotifrepError
-from motifrep.filters import (
+from motifrep.filters.scan import (
     P1_WINDOW,
     P2_WINDOW,
     activation_pwms,
     clip_ppm,
+    extract_filters,
     filters_to_motifs,
-    information_content,
     layer_activations,
     pwm_window,
     receptive_field,
 )
-from motifrep.meme import read_meme
-from motifrep.models import build_model, load_zoo
-from motifrep.filters import extract_filters
-
-from conftest import KOO2019, REPO
+from motifrep.motifs.information import information_content
+from motifrep.motifs.meme import read_meme
+from motifrep.nn.build import build_model
+from motifrep.nn.zoo import load_zoo
 
 ZOO = Path(__file__).resolve().parents[1] / "resources" / "models.yaml"
 BASES = "ACGT"
@@ -207,7 +206,7 @@ def test_vectorised_equals_brute_force(small_random, weighting, edges, threshold
 def test_recomputing_activations_gives_the_same_result(small_random, monkeypatch):
     model, X = small_random
     cached = activation_pwms(model, X, batch_size=4)
-    monkeypatch.setattr("motifrep.filters.ACTIVATION_CACHE_BYTES", 0)
+    monkeypatch.setattr("motifrep.filters.scan.ACTIVATION_CACHE_BYTES", 0)
     recomputed = activation_pwms(model, X, batch_size=4)
     np.testing.assert_allclose(recomputed[0], cached[0], atol=1e-12)
     np.testing.assert_array_equal(recomputed[1], cached[1])

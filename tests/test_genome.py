@@ -1,4 +1,4 @@
-"""Genome FASTA access (motifrep.genome): one-hot, pyfaidx opening, alphabet checks, unpacking a .fa.gz."""
+"""Genome FASTA access (motifrep.datasets.genome): one-hot, pyfaidx opening, alphabet checks, unpacking a .fa.gz."""
 
 import gzip
 import runpy
@@ -8,8 +8,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from motifrep.datasets.genome import (
+    check_alphabet,
+    chrom_sizes,
+    one_hot,
+    open_fasta,
+    unpack_genome,
+)
 from motifrep.errors import FormatError
-from motifrep.genome import check_alphabet, chrom_sizes, one_hot, open_fasta, unpack_genome
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,19 +12,18 @@ import pandas as pd
 import pytest
 
 from motifrep.errors import MotifrepError
-from motifrep.interpret import (
-    authors_segment_scores,
-    dilate,
-    first_layer_scan,
+from motifrep.interpret.interpretability import (
     information_mask,
     interpretability_scores,
-    localization_auroc,
-    localization_table,
-    motif_matrix,
-    pwm_scan,
-    segment_scores,
     summarise_interpretability,
 )
+from motifrep.interpret.localization import (
+    authors_segment_scores,
+    dilate,
+    localization_auroc,
+    segment_scores,
+)
+from motifrep.interpret.scans import first_layer_scan, motif_matrix, pwm_scan
 
 BASES = "ACGT"
 
@@ -76,7 +75,12 @@ def test_one_class_sequences_are_nan_and_counted():
 
 
 def test_matches_sklearn_on_random_data_with_ties():
-    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_auc_score
+    from sklearn.metrics import (
+        auc,
+        average_precision_score,
+        precision_recall_curve,
+        roc_auc_score,
+    )
 
     rng = np.random.default_rng(0)
     truth = (rng.random((40, 30)) < 0.3).astype(np.uint8)
@@ -284,19 +288,6 @@ def test_localization_is_fast():
     assert time.perf_counter() - t < 5.0  # about 0.5 s; generous for loaded machines
 
 
-def test_localization_table():
-    a = pd.DataFrame({"seq": [0, 1, 2], "auroc": [1.0, 0.5, np.nan], "aupr": [1.0, 0.5, np.nan],
-                      "aupr_trapz": [1.0, 0.25, np.nan]})
-    t = localization_table({"pwm": a, "ppm": a.iloc[:2]})
-    assert list(t.columns) == ["method", "n_sequences", "n_total", "auroc_mean", "auroc_std", "aupr_mean",
-                               "aupr_std", "aupr_trapz_mean", "aupr_trapz_std"]
-    row = t.iloc[0]
-    # mean of 1 and 0.5 = 0.75; population std = 0.25
-    assert (row.method, row.n_sequences, row.n_total) == ("pwm", 2, 3)
-    assert row.auroc_mean == 0.75 and row.auroc_std == 0.25 and row.aupr_trapz_mean == 0.625
-    assert t.iloc[1].n_total == 2
-
-
 def test_information_mask_by_hand():
     pwms = np.zeros((2, 3, 4))
     pwms[0] = [[1, 0, 0, 0], [0.25, 0.25, 0.25, 0.25], [0, 0, 0, 1]]  # 2 bits, 0 bits, 2 bits
@@ -350,7 +341,7 @@ def test_pwm_scan_even_width_and_max_over_motifs():
 
 
 def test_first_layer_scan_same_and_valid():
-    from motifrep.models import build_model
+    from motifrep.nn.build import build_model
 
     X = one_hot(["ACGTAC", "CCAAGT"])
     for padding in ("same", "valid"):

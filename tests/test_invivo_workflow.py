@@ -7,8 +7,8 @@ DeepSEA route: a tiny bundle (train.mat HDF5 transposed, valid/test.mat MATLAB v
 """
 
 import gzip
-import re
 import hashlib
+import re
 import subprocess
 import sys
 import tarfile
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.io
-
-from motifrep.data import Dataset
 from conftest import REPO
+
+from motifrep.datasets.store import Dataset
 
 pytestmark = pytest.mark.slow
 

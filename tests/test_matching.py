@@ -1,4 +1,4 @@
-"""Tests of motifrep.matching: TF table, match fractions and best matches per filter."""
+"""Tests of motifrep.filters.matching: TF table, match fractions and best matches per filter."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import csv
 
 import pandas as pd
 import pytest
+from conftest import KOO2019, REPO
 
 from motifrep.errors import FormatError, MotifrepError
-from motifrep.matching import filter_best_matches, load_tf_table, match_statistics
-from motifrep.tomtom import read_tomtom_tsv
-
-from conftest import KOO2019, REPO
+from motifrep.filters.matching import filter_best_matches, match_statistics
+from motifrep.motifs.tf_table import load_tf_table
+from motifrep.motifs.tomtom import read_tomtom_tsv
 
 TF_TABLE = REPO / "resources" / "tfs.tsv"
 FIXTURES = KOO2019
@@ -193,7 +193,7 @@ def _run(tmp_path, tomtom_tsv, filters_meme, trial=0):
 
 def test_match_table_on_authors_files(tmp_path):
     """The workflow step on the authors' CNN-25 files: 30 filters; counts from their own Tomtom table."""
-    from motifrep.matching import match_table
+    from motifrep.filters.matching import match_table
 
     tsv, meme = KOO2019 / "synthetic/cnn_25_tomtom.tsv", KOO2019 / "synthetic/cnn_25_clip.meme"
     hits = read_tomtom_tsv(tsv)
@@ -209,7 +209,7 @@ def test_match_table_on_authors_files(tmp_path):
 
 
 def test_match_table_refuses_a_tomtom_table_naming_an_unknown_filter(tmp_path):
-    from motifrep.matching import match_table
+    from motifrep.filters.matching import match_table
 
     tsv = tmp_path / "hits.tsv"
     text = (KOO2019 / "synthetic/cnn_25_tomtom.tsv").read_text()

@@ -1,11 +1,12 @@
 import hashlib
+
 import numpy as np
 import pytest
-
-from motifrep import jaspar
-from motifrep.errors import ConfigError, FormatError
-from motifrep.meme import Motif, format_meme, read_meme, write_meme
 from conftest import JASPAR2016
+
+from motifrep.errors import ConfigError, FormatError
+from motifrep.motifs import jaspar
+from motifrep.motifs.meme import Motif, format_meme, read_meme, write_meme
 
 
 def test_round_trip(tmp_path):
@@ -128,7 +129,7 @@ def test_download_checks_checksum_and_leaves_nothing(tmp_path):
 
 
 def test_download_step_logs_the_checksum_it_saw(tmp_path, caplog):
-    from motifrep.jaspar import download_jaspar
+    from motifrep.motifs.jaspar import download_jaspar
 
     expected = hashlib.sha256(JASPAR2016.read_bytes()).hexdigest()
     with caplog.at_level("INFO", logger="motifrep"):

@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from motifrep.data import Dataset
-from motifrep.filters import activation_pwms, layer_activations
-from motifrep.models import load_model
-from motifrep.train import TrainingError, train
+from motifrep.datasets.store import Dataset
+from motifrep.filters.scan import activation_pwms, layer_activations
+from motifrep.nn.build import load_model
+from motifrep.nn.train import TrainingError, train
 
 # No dropout: float32 and float16 dropout masks are drawn differently, which would make the
 # two runs differ by more than float16 rounding.

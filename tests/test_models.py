@@ -1,9 +1,10 @@
 import keras
 import pytest
+from conftest import REPO
 
 from motifrep.errors import ConfigError
-from motifrep.models import build_model, check_fits, count_trainable, first_activation_of, load_zoo, resolve
-from conftest import REPO
+from motifrep.nn.build import build_model, count_trainable
+from motifrep.nn.zoo import check_model_fits, first_activation_of, load_zoo, resolve
 
 ZOO_PATH = REPO / "resources" / "models.yaml"
 
@@ -195,10 +196,10 @@ def test_first_activation_of(zoo):
 
 
 def test_check_fits_zoo(zoo):
-    assert check_fits("CNN-dist", zoo["CNN-dist"], 200) == 3
-    assert check_fits("CNN-deep-x2", zoo["CNN-deep-x2"], 1000) == 19
+    assert check_model_fits("CNN-dist", zoo["CNN-dist"], 200) == 3
+    assert check_model_fits("CNN-deep-x2", zoo["CNN-deep-x2"], 1000) == 19
     for name, blocks in zoo.items():
-        check_fits(name, blocks, 200)
+        check_model_fits(name, blocks, 200)
 
 
 def test_check_fits_kernel_longer_than_what_pooling_left():
@@ -206,7 +207,7 @@ def test_check_fits_kernel_longer_than_what_pooling_left():
               {"conv": {"filters": 4, "kernel": 7, "padding": "valid"}}, {"dense": {"units": 4}}]
     message = "architecture 'X', block 2: kernel 7 longer than the 5 positions left at that layer (input 200 nt)"
     with pytest.raises(ConfigError) as info:
-        check_fits("X", blocks, 200)
+        check_model_fits("X", blocks, 200)
     assert str(info.value) == message
     with pytest.raises(ConfigError, match="block 2: kernel 7 longer than the 5 positions"):
         build_model("X", blocks, 200, 1)
@@ -217,24 +218,24 @@ def test_check_fits_valid_convs_shrink_cumulatively():
               {"conv": {"filters": 4, "kernel": 6, "padding": "valid"}},   # 6 -> 1
               {"conv": {"filters": 4, "kernel": 2, "padding": "valid"}}]
     with pytest.raises(ConfigError, match="block 3: kernel 2 longer than the 1 positions left .*input 20 nt"):
-        check_fits("V", blocks, 20)
-    assert check_fits("V", blocks[:2], 20) == 1
+        check_model_fits("V", blocks, 20)
+    assert check_model_fits("V", blocks[:2], 20) == 1
 
 
 def test_check_fits_pool_longer_than_sequence():
     blocks = [{"conv": {"filters": 4, "kernel": 5, "pool": 10}}, {"conv": {"filters": 4, "kernel": 3, "pool": 8}}]
     with pytest.raises(ConfigError, match=r"architecture 'P', block 2: pool 8 longer than the 5 positions left at "
                                           r"that layer \(input 50 nt\)"):
-        check_fits("P", blocks, 50)
-    assert check_fits("P", blocks, 80) == 1  # 80 -> 8 -> 1
+        check_model_fits("P", blocks, 50)
+    assert check_model_fits("P", blocks, 80) == 1  # 80 -> 8 -> 1
 
 
 def test_pool_padding_option():
     blocks = [{"conv": {"filters": 2, "kernel": 3, "pool": 3, "pool_padding": "valid"}}]
-    assert check_fits("Q", blocks, 10) == 3  # floor((10 - 3) / 3) + 1
+    assert check_model_fits("Q", blocks, 10) == 3  # floor((10 - 3) / 3) + 1
     assert build_model("Q", blocks, 10, 1).get_layer("conv1_pool").output.shape[1] == 3
     same = [{"conv": {"filters": 2, "kernel": 3, "pool": 3}}]
-    assert check_fits("Q", same, 10) == 4  # ceil(10 / 3)
+    assert check_model_fits("Q", same, 10) == 4  # ceil(10 / 3)
     assert build_model("Q", same, 10, 1).get_layer("conv1_pool").output.shape[1] == 4
     with pytest.raises(ConfigError, match="pool_padding must be 'same' or 'valid'"):
         load_zoo(ZOO_PATH, {"Bad": [{"conv": {"filters": 2, "kernel": 3, "pool_padding": "causal"}}]})

@@ -3,8 +3,8 @@
 import os
 import subprocess
 import sys
-import tomllib
 
+import tomllib
 from conftest import REPO
 
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]

@@ -1,11 +1,11 @@
-"""narrowPeak reading (motifrep.peaks): plain and gzip, skipped lines, one-line FILE:LINE errors."""
+"""narrowPeak reading (motifrep.datasets.peaks): plain and gzip, skipped lines, one-line FILE:LINE errors."""
 
 import gzip
 
 import pytest
 
+from motifrep.datasets.peaks import read_narrowpeak
 from motifrep.errors import FormatError
-from motifrep.peaks import read_narrowpeak
 
 SIZES = {"chr1": 5000, "chr2": 800}
 

@@ -9,16 +9,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JASPAR2016, KOO2019, REPO
 
 from motifrep.errors import MotifrepError
-from motifrep.meme import Motif, read_meme
-from motifrep.plots import (
-    filter_logo_figure,
-    info_logo_frame,
-    match_fraction_barplot,
-)
-
-from conftest import JASPAR2016, KOO2019, REPO
+from motifrep.filters.logos import filter_logo_figure
+from motifrep.motifs.logo import info_logo_frame
+from motifrep.motifs.meme import Motif, read_meme
+from motifrep.results.plots import match_fraction_barplot
 
 FIXTURES = KOO2019
 SYNTHETIC = FIXTURES / "synthetic"

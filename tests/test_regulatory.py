@@ -6,13 +6,19 @@ import time
 import h5py
 import numpy as np
 import pytest
-
-from motifrep.data import Dataset
-from motifrep.errors import ConfigError, FormatError
-from motifrep.matching import load_tf_table
-from motifrep.regulatory import build_regulatory_set, choose_background_pool, load_pool, main, simulate_regulatory
-from motifrep.tomtom import run_tomtom
 from conftest import JASPAR2016, REPO
+
+from motifrep.datasets.regulatory import (
+    build_regulatory_set,
+    choose_background_pool,
+    load_pool,
+    main,
+    simulate_regulatory,
+)
+from motifrep.datasets.store import Dataset
+from motifrep.errors import ConfigError, FormatError
+from motifrep.motifs.tf_table import load_tf_table
+from motifrep.motifs.tomtom import run_tomtom
 
 PROBS = [0.50, 0.25, 0.17, 0.05, 0.03]
 CORE = REPO / "resources" / "task3_core.tsv"

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from motifrep.errors import FormatError
-from motifrep.report import html_table, render_table
+from motifrep.results.html import html_table, render_table
 
 
 def test_html_table_cells_escaped_and_formatted():

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from motifrep.scorecard import make_scorecard, scorecard
+from motifrep.results.scorecard import make_scorecard, scorecard
 
 
 def test_scorecard_rows_and_verdicts(tmp_path):

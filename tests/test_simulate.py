@@ -4,11 +4,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-
-from motifrep.data import Dataset, write_simulated
-from motifrep.errors import ConfigError
-from motifrep.simulate import simulate, split_indices, strand_pwms
 from conftest import REPO
+
+from motifrep.datasets.simulate import simulate, split_indices, strand_pwms
+from motifrep.datasets.store import Dataset, write_simulated
+from motifrep.errors import ConfigError
 
 PROBS = [0.50, 0.25, 0.17, 0.05, 0.03]
 

@@ -1,10 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from motifrep.errors import FormatError
-from motifrep.tables import load_published, summarise, table1, table1_markdown
-from conftest import REPO
+from motifrep.results.tables import load_published, table1, table1_markdown
+from motifrep.summary import summarise
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_bad_published_file(tmp_path):
 
 
 def test_summary_table_per_model_activation_layer():
-    from motifrep.tables import summary_table, summary_markdown
+    from motifrep.results.tables import summary_markdown, summary_table
 
     cls = pd.DataFrame({"model": ["M"] * 4, "activation": ["relu", "relu", "exponential", "exponential"],
                         "trial": [0, 1, 0, 1], "auroc": [0.8, 0.9, 0.7, 0.7], "aupr": [0.5, 0.7, 0.4, 0.4]})
@@ -79,8 +80,8 @@ def test_invivo_published_values_are_the_authors_files(koo2019):
     """resources/published_p1_invivo.tsv holds the authors' in vivo run: AUROC/AUPR as in their
     performance_summary.tsv, match fractions as their own Tomtom output gives (E <= 0.1, hits to
     the 12 TFs' IDs for "relevant"), and the paper's CNN-1 values."""
-    from motifrep.meme import read_meme
-    from motifrep.matching import load_tf_table
+    from motifrep.motifs.meme import read_meme
+    from motifrep.motifs.tf_table import load_tf_table
 
     pub = load_published(REPO / "resources" / "published_p1_invivo.tsv").set_index(["model", "layer", "metric"])
     assert not pub.index.duplicated().any()

@@ -1,4 +1,4 @@
-"""Tests of motifrep.tomtom: table I/O, engine plumbing, and parity with the authors' MEME runs.
+"""Tests of motifrep.motifs.tomtom: table I/O, engine plumbing, and parity with the authors' MEME runs.
 
 The parity tests compare our ``memelite`` engine with the tomtom outputs Koo & Eddy stored
 for their clipped first-layer filters (``-evalue -thresh 0.1`` against JASPAR 2016 CORE
@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import JASPAR2016, KOO2019, REPO
 
 from motifrep.errors import FormatError, MotifrepError
-from motifrep.meme import Motif, read_meme
-from motifrep.tomtom import (
+from motifrep.motifs.meme import Motif, read_meme
+from motifrep.motifs.tomtom import (
     MEME_TEXT_HEADER,
     TOMTOM_COLUMNS,
     apply_pseudocount,
@@ -32,8 +33,6 @@ from motifrep.tomtom import (
     tomtom_command,
     write_tomtom_tsv,
 )
-
-from conftest import JASPAR2016, KOO2019, REPO
 
 # Before anything imports memelite: numba binds its cache directory at import time.
 NUMBA_CACHE = ensure_numba_cache(os.environ.get("NUMBA_CACHE_DIR") or REPO / ".numba_cache")
@@ -253,7 +252,7 @@ def test_memelite_finds_planted_copies():
 
 
 def test_memelite_not_imported_at_module_import():
-    code = "import sys, motifrep.tomtom, motifrep.matching; print('memelite' in sys.modules, 'numba' in sys.modules)"
+    code = "import sys, motifrep.motifs.tomtom, motifrep.filters.matching; print('memelite' in sys.modules, 'numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -263,7 +262,7 @@ def test_ensure_numba_cache(tmp_path, monkeypatch):
     assert ensure_numba_cache() is None
     assert "NUMBA_CACHE_DIR" not in os.environ
     code = (
-        "import os, sys; from motifrep.tomtom import ensure_numba_cache; "
+        "import os, sys; from motifrep.motifs.tomtom import ensure_numba_cache; "
         f"p = ensure_numba_cache({str(tmp_path / 'nc')!r}); import numba.core.config as c; "
         "print(p.is_dir(), os.environ['NUMBA_CACHE_DIR'] == str(p), c.CACHE_DIR == str(p))"
     )
@@ -382,7 +381,7 @@ def test_meme_engine_with_stand_in_binary(tmp_path, monkeypatch):
         tmp_path,
         f"""
         import sys
-        from motifrep.meme import read_meme
+        from motifrep.motifs.meme import read_meme
         q, t = read_meme(sys.argv[-2]), read_meme(sys.argv[-1])
         with open({str(log)!r}, "w") as fh:
             fh.write("\\n".join(sys.argv[1:]) + "\\n" + f"{{len(q)}} {{len(t)}} {{q[0].nsites}}\\n")
@@ -421,8 +420,8 @@ def test_min_overlap_reaches_the_meme_binary(tmp_path, monkeypatch):
 
 
 def test_compare_filters_passes_min_overlap(tmp_path, monkeypatch):
-    from motifrep.meme import write_meme
-    from motifrep.tomtom import compare_filters
+    from motifrep.motifs.meme import write_meme
+    from motifrep.motifs.tomtom import compare_filters
 
     log = _logging_tomtom(tmp_path, monkeypatch)
     write_meme(tmp_path / "q.meme", [Motif("filter0", np.full((9, 4), 0.25)), Motif("filter1", np.full((8, 4), 0.25))])

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from motifrep.data import Dataset
+from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError
-from motifrep.metrics import per_task_scores
-from motifrep.train import train
+from motifrep.nn.metrics import per_task_scores
+from motifrep.nn.train import train
 
 BLOCKS = [{"conv": {"filters": 8, "kernel": 11, "pool": 20}}, {"dense": {"units": 16}}]
 
@@ -68,7 +68,7 @@ def test_per_task_scores_reference_values():
 def test_diverging_run_fails_with_one_line_and_keeps_nothing(tmp_path, small_data):
     """An exponential first layer with an absurd learning rate overflows: the job must fail,
     naming model, activation, trial and epoch, and leave no output behind."""
-    from motifrep.train import TrainingError
+    from motifrep.nn.train import TrainingError
 
     out = tmp_path / "run"
     with pytest.raises(TrainingError) as info:

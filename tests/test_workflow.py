@@ -11,11 +11,11 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-
-from motifrep.data import Dataset
-from motifrep.meme import read_meme
-from motifrep.tomtom import read_tomtom_tsv
 from conftest import REPO
+
+from motifrep.datasets.store import Dataset
+from motifrep.motifs.meme import read_meme
+from motifrep.motifs.tomtom import read_tomtom_tsv
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 """Command-line interface: ``motifrep filters`` answers "what did my first layer learn?".
 
 ``motifrep filters MODEL.keras SEQUENCES --out DIR`` turns the filters of one convolutional
-layer of a trained motifrep model into motifs (:func:`motifrep.filters.activation_pwms`),
-compares them with JASPAR (:func:`motifrep.tomtom.run_tomtom`, memelite engine) and writes
+layer of a trained motifrep model into motifs (:func:`motifrep.filters.scan.activation_pwms`),
+compares them with JASPAR (:func:`motifrep.motifs.tomtom.run_tomtom`, memelite engine) and writes
 the MEME files, the Tomtom table, a per-filter table and a logo figure.
 
 Only this module's argument parsing is imported at start-up; TensorFlow/Keras, numba and
@@ -19,13 +19,23 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import FormatError, MotifrepError
-from .io import writable_dir
+from motifrep.datasets.genome import read_fasta_onehot
+from motifrep.datasets.store import Dataset
+from motifrep.errors import FormatError, MotifrepError
+from motifrep.filters.matching import filter_best_matches
+from motifrep.filters.report import filter_table, recovered_tfs
+from motifrep.filters.scan import activation_pwms, filters_to_motifs, pwm_window
+from motifrep.io import writable_dir, write_tsv
+from motifrep.motifs.jaspar import fetch_collection
+from motifrep.motifs.meme import read_meme, write_meme
+from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
+from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
+from motifrep.nn.build import load_model
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 DEFAULT_MOTIFS = "JASPAR2016"
-DEFAULT_WINDOW = 19  # motifrep.filters.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
+DEFAULT_WINDOW = 19  # motifrep.filters.scan.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
 OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf")
 N_TOP = 10
 
@@ -225,7 +235,7 @@ def conv_layers(model) -> list:
 
 
 def resolve_layer(model, spec: str | None, model_path) -> int:
-    """The 1-based conv index (for :func:`motifrep.filters.activation_pwms`) of ``--layer``.
+    """The 1-based conv index (for :func:`motifrep.filters.scan.activation_pwms`) of ``--layer``.
 
     ``spec``: a Conv1D layer name, a 1-based position among the Conv1D layers, or None (the
     first). Refuses models without Conv1D layers, unknown names or positions, and Conv1D
@@ -257,61 +267,9 @@ def resolve_layer(model, spec: str | None, model_path) -> int:
     return index
 
 
-def read_fasta_onehot(path: Path, length: int | None):
-    """One-hot uint8 ``(N, L, 4)`` of the records of a FASTA file (A/C/G/T, any case).
-
-    Every record must have ``length`` bases (or, when ``length`` is None, the first
-    record's). Raises :class:`FormatError` naming the file, record and 1-based position of
-    the first other letter, or the first record of another length.
-    """
-    import numpy as np
-
-    try:
-        text = path.read_bytes().decode("ascii")
-    except UnicodeDecodeError:
-        raise FormatError(f"{path}: not a FASTA file (non-ASCII bytes)") from None
-    records: list[tuple[str, str, int]] = []  # (name, sequence, line of the header)
-    name, chunks, header_line = None, [], 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith(";"):
-            continue
-        if line.startswith(">"):
-            if name is not None:
-                records.append((name, "".join(chunks), header_line))
-            name, chunks, header_line = (line[1:].split() or [f"record{len(records) + 1}"])[0], [], lineno
-        elif name is None:
-            raise FormatError(f"{path}:{lineno}: not a FASTA file (sequence before the first '>' header)")
-        else:
-            chunks.append("".join(line.split()))
-    if name is not None:
-        records.append((name, "".join(chunks), header_line))
-    if not records:
-        raise FormatError(f"{path}: no FASTA records (expected '>name' lines followed by sequences)")
-
-    want = length if length is not None else len(records[0][1])
-    lookup = np.full(256, 255, dtype=np.uint8)
-    for code, base in enumerate("ACGT"):
-        lookup[ord(base)] = lookup[ord(base.lower())] = code
-    X = np.zeros((len(records), want, 4), dtype=np.uint8)
-    for k, (rec, seq, line) in enumerate(records, start=1):
-        if len(seq) != want:
-            expect = f"the model expects {want}" if length is not None else f"the first record has {want}"
-            raise FormatError(f"{path}: record {rec!r} (#{k}, line {line}) has length {len(seq)}, but {expect}")
-        codes = lookup[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
-        bad = np.flatnonzero(codes == 255)
-        if bad.size:
-            pos = int(bad[0])
-            raise FormatError(f"{path}: record {rec!r} (#{k}), position {pos + 1}: letter {seq[pos]!r} is not "
-                              f"A, C, G or T")
-        X[k - 1, np.arange(want), codes] = 1
-    return X, [r[0] for r in records]
-
-
 def load_sequences(path: Path, length: int | None, max_sequences: int | None):
     """``(X uint8 (N, L, 4), description)`` from a FASTA file or a motifrep HDF5 data set."""
     if _is_hdf5(path):
-        from .data import Dataset
 
         with Dataset(path) as ds:
             if length is not None and ds.length != length:
@@ -328,13 +286,11 @@ def load_sequences(path: Path, length: int | None, max_sequences: int | None):
 
 def load_motifs(spec: str):
     """``(motifs, label)``: a pyjaspar release's CORE vertebrates, or a MEME file."""
-    from .meme import read_meme
 
     path = Path(spec)
     if spec.upper().startswith("JASPAR") and not path.exists():
         from pyjaspar import jaspar_releases
 
-        from .jaspar import fetch_collection
 
         release = spec.upper()
         if release not in jaspar_releases:
@@ -350,7 +306,6 @@ def load_motifs(spec: str):
 def _empty_tf_table():
     import pandas as pd
 
-    from .matching import TF_TABLE_COLUMNS
 
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in TF_TABLE_COLUMNS})
 
@@ -370,19 +325,12 @@ def cmd_filters(args) -> int:
     if out.exists() and not out.is_dir():
         raise MotifrepError(f"--out {out}: exists and is not a directory")
 
-    from .filter_report import filter_table, recovered_tfs
-    from .filters import activation_pwms, filters_to_motifs, pwm_window
-    from .io import write_tsv
-    from .matching import filter_best_matches, load_tf_table
-    from .meme import write_meme
-    from .plots import filter_logo_figure
-    from .tomtom import run_tomtom, write_tomtom_tsv
+    from motifrep.filters.logos import filter_logo_figure
 
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)
 
     _import_keras()
-    from .models import load_model
 
     model = load_model(model_path)
     length = _model_length(model)

@@ -10,8 +10,14 @@ import jsonschema
 import numpy as np
 import yaml
 
-from .errors import ConfigError
-from .models import ACTIVATION_NAMES, check_fits, first_activation_of, load_zoo, resolve
+from motifrep.errors import ConfigError
+from motifrep.nn.zoo import (
+    ACTIVATION_NAMES,
+    check_model_fits,
+    first_activation_of,
+    load_zoo,
+    resolve,
+)
 
 # Folders under results/ that are not data sets.
 RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
@@ -147,7 +153,7 @@ def check_models(config: dict, zoo_path) -> dict:
                 raise ConfigError(f"config {where}.models: {exc}") from None
         for model in exp["models"]:
             try:
-                check_fits(model, zoo[model], length)
+                check_model_fits(model, zoo[model], length)
                 _activations(config, zoo, exp, model)
             except ConfigError as exc:
                 raise ConfigError(f"config {where}: {exc}") from None

@@ -15,8 +15,8 @@ import urllib.request
 import zlib
 from pathlib import Path
 
-from .errors import ConfigError, FormatError, MotifrepError
-from .io import atomic_path
+from motifrep.errors import ConfigError, FormatError, MotifrepError
+from motifrep.io import atomic_path
 
 log = logging.getLogger("motifrep")
 

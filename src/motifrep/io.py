@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .errors import FormatError
+from motifrep.errors import FormatError
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .errors import MotifrepError
+from motifrep.errors import MotifrepError
 
 log = logging.getLogger("motifrep")
 

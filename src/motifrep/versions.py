@@ -6,6 +6,8 @@ import importlib.metadata
 import platform
 from pathlib import Path
 
+from motifrep.io import write_tsv
+
 PACKAGES = ("motifrep", "numpy", "pandas", "h5py", "tensorflow", "tensorflow-cpu", "keras", "scikit-learn",
             "pyjaspar", "memelite", "snakemake", "logomaker", "matplotlib")
 
@@ -28,7 +30,6 @@ def write_versions(out) -> None:
     """Workflow step: library versions as a TSV (package, version)."""
     import pandas as pd
 
-    from .io import write_tsv
 
     versions = library_versions()
     write_tsv(out, pd.DataFrame({"package": list(versions), "version": list(versions.values())}))

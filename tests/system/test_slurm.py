@@ -38,12 +38,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
-from motifrep.meme import read_meme
-from motifrep.tomtom import read_tomtom_tsv, run_tomtom
-
 from conftest import REPO
 from test_workflow import TINY  # the tiny config of the end-to-end test
+
+from motifrep.motifs.meme import read_meme
+from motifrep.motifs.tomtom import read_tomtom_tsv, run_tomtom
 
 pytestmark = pytest.mark.system
 

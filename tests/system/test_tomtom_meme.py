@@ -23,11 +23,10 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-
-from motifrep.meme import read_meme
-from motifrep.tomtom import read_tomtom_tsv, run_tomtom
-
 from conftest import JASPAR2016, KOO2019
+
+from motifrep.motifs.meme import read_meme
+from motifrep.motifs.tomtom import read_tomtom_tsv, run_tomtom
 
 pytestmark = pytest.mark.system
 

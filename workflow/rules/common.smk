@@ -22,9 +22,9 @@ from motifrep.config import (  # noqa: E402
     run_settings,
     validate as validate_config,
 )
-from motifrep.encode import check_experiment_table, read_experiment_table  # noqa: E402
+from motifrep.datasets.encode import check_experiment_table, read_experiment_table  # noqa: E402
 from motifrep.errors import MotifrepError  # noqa: E402
-from motifrep.models import first_activation_of  # noqa: E402
+from motifrep.nn.zoo import first_activation_of  # noqa: E402
 
 
 def config_error(exc):

@@ -1,6 +1,6 @@
 """P2 Fig 1: filter match fractions and AUPR by model and first-layer activation."""
 
-from motifrep.plots import make_activation_plot
+from motifrep.results.plots import make_activation_plot
 from motifrep.runner import run_script
 
 run_script(

@@ -1,6 +1,6 @@
 """Attribution maps of one run for one method (SPEC 3.5)."""
 
-from motifrep.attribution import write_attribution
+from motifrep.interpret.attribution import write_attribution
 from motifrep.runner import run_script
 
 

@@ -1,6 +1,6 @@
 """P2 Fig 2d: attribution logos of a few sequences, embedded motifs marked, by activation."""
 
-from motifrep.plots import make_attribution_logos
+from motifrep.results.plots import make_attribution_logos
 from motifrep.runner import run_script
 
 run_script(

@@ -1,6 +1,6 @@
 """Write the DeepSEA bundle's kept sequences (SPEC 1.4) as an HDF5 data set."""
 
-from motifrep.deepsea import build_deepsea_set
+from motifrep.datasets.deepsea import build_deepsea_set
 from motifrep.runner import run_script
 
 

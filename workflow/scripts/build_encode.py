@@ -1,6 +1,6 @@
 """Build an in vivo data set (SPEC 1.4) from a genome FASTA and ENCODE narrowPeak files."""
 
-from motifrep.encode import build_encode_set
+from motifrep.datasets.encode import build_encode_set
 from motifrep.runner import run_script
 
 

@@ -1,6 +1,6 @@
 """Published claims checked against this run's summary tables."""
 
-from motifrep.claims import make_claims_table
+from motifrep.results.claims import make_claims_table
 from motifrep.runner import run_script
 
 run_script(

@@ -1,7 +1,7 @@
 """Collect the test metrics of every run of an experiment into tables."""
 
 from motifrep.runner import run_script
-from motifrep.tables import aggregate_classification
+from motifrep.results.tables import aggregate_classification
 
 run_script(
     snakemake,

@@ -1,6 +1,6 @@
 """First-layer (or deeper) filters -> PPMs by activation alignment over the test set."""
 
-from motifrep.filters import extract_filters
+from motifrep.filters.scan import extract_filters
 from motifrep.runner import run_script
 
 

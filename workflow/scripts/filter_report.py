@@ -1,6 +1,6 @@
 """Per-filter table (sites, information, best JASPAR match, ground truth) and recovered TFs of one run and layer."""
 
-from motifrep.filter_report import make_filter_report
+from motifrep.filters.report import make_filter_report
 from motifrep.runner import run_script
 
 run_script(

@@ -1,6 +1,6 @@
 """Interpretability AUROC / AUPR of every attribution map of an experiment (SPEC 3.5)."""
 
-from motifrep.interpret import make_interpretability_table
+from motifrep.interpret.interpretability import make_interpretability_table
 from motifrep.runner import run_script
 
 run_script(

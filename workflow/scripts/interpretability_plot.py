@@ -1,6 +1,6 @@
 """P2 Fig 2b/c: interpretability AUROC against classification AUROC, by activation."""
 
-from motifrep.plots import make_interpretability_plot
+from motifrep.results.plots import make_interpretability_plot
 from motifrep.runner import run_script
 
 run_script(

@@ -1,6 +1,6 @@
 """Export a JASPAR collection from pyjaspar (offline) to MEME format."""
 
-from motifrep.jaspar import export_jaspar
+from motifrep.motifs.jaspar import export_jaspar
 from motifrep.runner import run_script
 
 run_script(

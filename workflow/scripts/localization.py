@@ -1,6 +1,6 @@
 """Motif localization by first-layer scans and true-PWM / PPM scans (SPEC 3.6)."""
 
-from motifrep.interpret import make_localization
+from motifrep.interpret.localization import make_localization
 from motifrep.runner import run_script
 
 

@@ -1,6 +1,6 @@
 """Filter logo figure (Fig 2, Fig 3, S1 Fig)."""
 
-from motifrep.plots import make_logo_figure
+from motifrep.results.plots import make_logo_figure
 from motifrep.runner import run_script
 
 run_script(

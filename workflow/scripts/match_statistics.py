@@ -1,6 +1,6 @@
 """Fractions of filters matching any JASPAR motif and the ground truth."""
 
-from motifrep.matching import match_table
+from motifrep.filters.matching import match_table
 from motifrep.runner import run_script
 
 run_script(

@@ -1,7 +1,7 @@
 """Simulate a synthetic multitask data set (SPEC 1.2)."""
 
 from motifrep.runner import run_script
-from motifrep.simulate import simulate_synthetic
+from motifrep.datasets.simulate import simulate_synthetic
 
 
 def main(sm):

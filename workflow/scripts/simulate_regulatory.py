@@ -1,6 +1,6 @@
 """Simulate a binary "regulatory code" data set (SPEC 1.3, P2 task 3)."""
 
-from motifrep.regulatory import build_regulatory_set
+from motifrep.datasets.regulatory import build_regulatory_set
 from motifrep.runner import run_script
 
 

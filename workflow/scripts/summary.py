@@ -1,7 +1,7 @@
 """Per model x activation: classification and filter matches, mean and std over trials."""
 
 from motifrep.runner import run_script
-from motifrep.tables import make_summary
+from motifrep.results.tables import make_summary
 
 run_script(
     snakemake,

@@ -1,7 +1,7 @@
 """Table 1 (or Table 2, in vivo): ours beside the published values."""
 
 from motifrep.runner import run_script
-from motifrep.tables import make_table1
+from motifrep.results.tables import make_table1
 
 run_script(
     snakemake,

@@ -1,7 +1,7 @@
 """Compare filters with JASPAR (Tomtom; memelite or the MEME binary)."""
 
 from motifrep.runner import run_script
-from motifrep.tomtom import compare_filters
+from motifrep.motifs.tomtom import compare_filters
 
 
 def main(sm):

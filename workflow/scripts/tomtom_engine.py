@@ -1,7 +1,7 @@
 """Check the Tomtom engine once (and compile memelite into the numba cache)."""
 
 from motifrep.runner import run_script
-from motifrep.tomtom import prepare_tomtom
+from motifrep.motifs.tomtom import prepare_tomtom
 
 run_script(
     snakemake,

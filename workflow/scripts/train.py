@@ -1,7 +1,7 @@
 """Train one (data set, model, first-layer activation, trial) and evaluate it on the test set."""
 
 from motifrep.runner import run_script
-from motifrep.train import train
+from motifrep.nn.train import train
 
 
 def main(sm):

@@ -1,0 +1,241 @@
+"""Genome FASTA access (pyfaidx), alphabet checks, one-hot encoding and unpacking a downloaded ``.fa.gz``."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from motifrep.errors import ConfigError, FormatError
+from motifrep.io import atomic_path
+
+log = logging.getLogger("motifrep")
+
+ALPHABET = b"ACGTNacgtn"
+_BLOCK = 1 << 20
+
+_ONE_HOT = np.zeros((256, 4), dtype=np.uint8)  # byte -> one-hot row (A, C, G, T); N and the rest: zeros
+for _i, _base in enumerate("ACGT"):
+    _ONE_HOT[ord(_base), _i] = _ONE_HOT[ord(_base.lower()), _i] = 1
+_BAD = np.ones(256, dtype=bool)  # byte -> not in ACGTN (either case)
+_BAD[np.frombuffer(ALPHABET, np.uint8)] = False
+
+
+def one_hot(seq: str) -> np.ndarray:
+    """One-hot encode a DNA string: uint8 (L, 4) in A, C, G, T order; N (and any other letter) is all zero."""
+    return _ONE_HOT[np.frombuffer(seq.encode("ascii"), np.uint8)]
+
+
+def one_hot_codes(codes: np.ndarray) -> np.ndarray:
+    """One-hot encode an array of ASCII codes (any shape S): uint8 (*S, 4)."""
+    return _ONE_HOT[codes]
+
+
+def _gzip_kind(path: Path) -> str | None:
+    """'bgzf', 'gzip' or None (not gzip-compressed), from the first bytes of the file."""
+    with open(path, "rb") as handle:
+        head = handle.read(18)
+    if head[:2] != b"\x1f\x8b":
+        return None
+    return "bgzf" if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC" else "gzip"
+
+
+def open_fasta(path, rebuild: bool = True):
+    """Open a FASTA (plain, or bgzip-compressed) with pyfaidx, upper-case sequences.
+
+    The index (``.fai``, and ``.gzi`` for bgzip) is built next to the file when missing, or
+    when stale and ``rebuild``. A plain-gzip FASTA or a malformed one is a one-line FormatError.
+    """
+    from pyfaidx import Fasta, FastaIndexingError, UnsupportedCompressionFormat
+
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: genome FASTA not found")
+    kind = _gzip_kind(path)
+    if kind == "gzip":
+        raise FormatError(f"{path}: plain gzip FASTA cannot be indexed: gunzip it (or recompress it with bgzip)")
+    if kind == "bgzf" and not path.name.lower().endswith((".gz", ".bgz")):
+        raise FormatError(f"{path}: bgzip-compressed FASTA must be named *.gz or *.bgz")
+    indexes = [Path(f"{path}.fai"), Path(f"{path}.gzi")]
+    existed = [p.exists() for p in indexes]
+    try:
+        fa = Fasta(str(path), sequence_always_upper=True, rebuild=rebuild)
+    except (FastaIndexingError, UnsupportedCompressionFormat, ValueError) as exc:
+        for index, was in zip(indexes, existed):
+            if not was:  # no half-built index left behind
+                index.unlink(missing_ok=True)
+        raise FormatError(f"{path}: not an indexable FASTA ({_first_line(exc)})") from None
+    if not fa.records:
+        fa.close()
+        raise FormatError(f"{path}: no FASTA records")
+    return fa
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc.args[0]) if exc.args else ""  # args[0]: a KeyError's str() adds quotes
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
+
+
+def chrom_sizes(fasta) -> dict[str, int]:
+    """Chromosome name -> length, in file order; ``fasta`` is a path or an open pyfaidx ``Fasta``."""
+    fa = open_fasta(fasta) if isinstance(fasta, (str, os.PathLike)) else fasta
+    return {name: len(record) for name, record in fa.records.items()}
+
+
+def check_alphabet(fasta, block: int = 10_000_000) -> None:
+    """Every base is A, C, G, T or N (either case); else a one-line FormatError naming file,
+    chromosome, 1-based position and character. Reads each chromosome in blocks."""
+    fa = open_fasta(fasta) if isinstance(fasta, (str, os.PathLike)) else fasta
+    for name in fa.records:
+        size = len(fa[name])
+        for lo in range(0, size, block):
+            codes = np.frombuffer(fa[name][lo : min(size, lo + block)].seq.encode("ascii", "replace"), np.uint8)
+            bad = np.flatnonzero(_BAD[codes])
+            if bad.size:
+                char = chr(codes[bad[0]])
+                raise FormatError(f"{fa.filename}: chromosome {name}, position {lo + bad[0] + 1}: "
+                                  f"character {char!r} is not A, C, G, T or N")
+
+
+class _FastaCheck:
+    """Incremental FASTA check over decompressed blocks: a header before any sequence, named headers,
+    only A, C, G, T, N in sequence lines; errors name the line. Never holds more than a block."""
+
+    def __init__(self, path):
+        self.path, self.lineno, self.records = path, 1, 0
+        self.carry = b""  # the start of an unfinished header line
+        self.mid = False  # inside an unfinished sequence line (its start already checked)
+
+    def _seq(self, text: bytes) -> None:
+        if self.records == 0:
+            raise FormatError(f"{self.path}:{self.lineno}: sequence before the first '>' header")
+        bad = text.translate(None, ALPHABET)
+        if bad:
+            raise FormatError(f"{self.path}:{self.lineno}: character {chr(bad[0])!r} is not A, C, G, T or N")
+
+    def _line(self, line: bytes) -> None:
+        if line.startswith(b">"):
+            if not line[1:].strip():
+                raise FormatError(f"{self.path}:{self.lineno}: FASTA header without a name")
+            self.records += 1
+        elif line:
+            self._seq(line)
+        self.lineno += 1
+
+    def feed(self, block: bytes) -> None:
+        if self.mid:
+            nl = block.find(b"\n")
+            self._seq(block if nl < 0 else block[:nl])
+            if nl < 0:
+                return
+            self.mid, self.lineno, block = False, self.lineno + 1, block[nl + 1 :]
+        block, self.carry = self.carry + block, b""
+        cut = block.rfind(b"\n") + 1
+        whole, tail = block[:cut], block[cut:]
+        if self.records == 0 or whole.startswith(b">") or b"\n>" in whole or whole.translate(None, ALPHABET + b"\n"):
+            for line in whole.split(b"\n")[:-1]:
+                self._line(line)
+        else:  # the common case: sequence lines only, all valid
+            self.lineno += whole.count(b"\n")
+        if tail.startswith(b">"):
+            self.carry = tail
+        elif tail:
+            self._seq(tail)
+            self.mid = True
+
+    def finish(self) -> int:
+        if self.carry:
+            self._line(self.carry)
+        if self.records == 0:
+            raise FormatError(f"{self.path}: no FASTA records")
+        return self.records
+
+
+def _gunzip_checked(gz_in, out) -> int:
+    """Stream-decompress ``gz_in`` to ``out`` checking the FASTA alphabet; return the record count."""
+    check = _FastaCheck(gz_in)
+    try:
+        with gzip.open(gz_in, "rb") as src, open(out, "wb") as dst:
+            while block := src.read(_BLOCK):
+                dst.write(block)
+                check.feed(block)
+    except FileNotFoundError:
+        raise FormatError(f"{gz_in}: compressed genome FASTA not found") from None
+    except EOFError:
+        raise FormatError(f"{gz_in}: truncated gzip file (ends near line {check.lineno})") from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise FormatError(f"{gz_in}: corrupt gzip file ({exc})") from None
+    return check.finish()
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def unpack_genome(gz_in, fasta_out, fai_out=None) -> None:
+    """Workflow step: gunzip a downloaded ``.fa.gz`` to a plain FASTA (streamed, alphabet checked)
+    and index it (``fasta_out + '.fai'``, pyfaidx). Both files appear only after every check passed."""
+    from pyfaidx import Fasta, FastaIndexingError
+
+    fai_out = Path(str(fasta_out) + ".fai") if fai_out is None else Path(fai_out)
+    if fai_out != Path(str(fasta_out) + ".fai"):
+        raise ConfigError(f"{fai_out}: the index of {fasta_out} must be named {fasta_out}.fai")
+    with atomic_path(fai_out) as tmp_fai, atomic_path(fasta_out) as tmp_fa:
+        n = _gunzip_checked(gz_in, tmp_fa)
+        tmp_fai.unlink()  # an empty placeholder as new as the FASTA would pass for a current index
+        try:
+            fa = Fasta(str(tmp_fa), indexname=str(tmp_fai), sequence_always_upper=True, rebuild=True)
+        except (FastaIndexingError, ValueError) as exc:
+            raise FormatError(f"{gz_in}: not an indexable FASTA ({_first_line(exc)})") from None
+        total = sum(len(record) for record in fa.records.values())
+        fa.close()
+    log.info("unpacked %s to %s: %d sequences, %d nt; index %s", gz_in, fasta_out, n, total, fai_out)
+
+
+def read_fasta_onehot(path, length: int | None):
+    """One-hot uint8 ``(N, L, 4)`` of the records of a FASTA file (A/C/G/T, any case).
+
+    Every record must have ``length`` bases (or, when ``length`` is None, the first
+    record's). Raises :class:`FormatError` naming the file, record and 1-based position of
+    the first other letter, or the first record of another length.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("ascii")
+    except UnicodeDecodeError:
+        raise FormatError(f"{path}: not a FASTA file (non-ASCII bytes)") from None
+    records: list[tuple[str, str, int]] = []  # (name, sequence, line of the header)
+    name, chunks, header_line = None, [], 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith(">"):
+            if name is not None:
+                records.append((name, "".join(chunks), header_line))
+            name, chunks, header_line = (line[1:].split() or [f"record{len(records) + 1}"])[0], [], lineno
+        elif name is None:
+            raise FormatError(f"{path}:{lineno}: not a FASTA file (sequence before the first '>' header)")
+        else:
+            chunks.append("".join(line.split()))
+    if name is not None:
+        records.append((name, "".join(chunks), header_line))
+    if not records:
+        raise FormatError(f"{path}: no FASTA records (expected '>name' lines followed by sequences)")
+
+    want = length if length is not None else len(records[0][1])
+    X = np.zeros((len(records), want, 4), dtype=np.uint8)
+    for k, (rec, seq, line) in enumerate(records, start=1):
+        if len(seq) != want:
+            expect = f"the model expects {want}" if length is not None else f"the first record has {want}"
+            raise FormatError(f"{path}: record {rec!r} (#{k}, line {line}) has length {len(seq)}, but {expect}")
+        X[k - 1] = one_hot(seq)
+        bad = np.flatnonzero(X[k - 1].sum(axis=1) == 0)
+        if bad.size:
+            pos = int(bad[0])
+            raise FormatError(f"{path}: record {rec!r} (#{k}), position {pos + 1}: letter {seq[pos]!r} is not "
+                              f"A, C, G or T")
+    return X, [r[0] for r in records]

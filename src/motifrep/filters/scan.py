@@ -1,0 +1,387 @@
+"""Turn convolutional filters into motifs from the sequences that activate them (SPEC 3.1).
+
+For each filter of a convolutional layer, every position whose activation exceeds
+``threshold`` x (that filter's maximum over the whole set) marks a *site*; a window of the
+one-hot input around that position is cut out and the windows are averaged into a position
+probability matrix (PPM). The window is either the position's receptive field
+(``window=None``) or a fixed number of columns centred on it, as both authors' codes do
+(:data:`P1_WINDOW`, :data:`P2_WINDOW`; see :func:`pwm_window`).
+
+Conventions (the choices this module makes):
+
+* **Activations** are read after batch normalisation and the activation function, before
+  pooling: the output of layer ``conv{k}_act`` (see :mod:`motifrep.nn.zoo`).
+* **Receptive field.** Position ``p`` of ``conv{k}`` sees input positions
+  ``p + offset ... p + offset + width - 1`` with ``width = 1 + sum(kernel_i - 1)`` and
+  ``offset = -sum(left_pad_i)`` over layers ``1..k``. Keras/TensorFlow 'same' padding (stride
+  1) pads ``(kernel - 1) // 2`` on the left and the rest on the right, for odd and even
+  kernels alike; 'valid' pads nothing. Mapping back through a pooling layer (pool > 1) is not
+  a fixed window, so :func:`receptive_field` refuses layers that follow one.
+* **Fixed window** (``window=W``). Both authors' ``activation_pwm`` cut ``X[pos - W//2 :
+  pos - W//2 + W]`` around the activation index ``pos`` of a 'same'-padded conv layer, i.e.
+  ``pos-9 .. pos+9`` for P1's ``W = 19`` and ``pos-10 .. pos+9`` for P2's ``W = 20``. For their
+  odd kernels that is centred on the filter (TensorFlow 'same' output ``pos`` sees
+  ``pos - (k-1)//2 .. pos + k//2``, centre ``pos``). :func:`pwm_window` generalises this as
+  ``start = offset + floor((width - W) / 2)`` from the receptive field ``(width, offset)``,
+  which gives exactly the authors' columns for odd kernels with 'same' padding and stays
+  centred on the filter for 'valid' padding. Layer 1 uses ``W`` as given, even when the
+  kernel is wider (as the authors did). Deeper layers use ``max(W, width)`` columns, centred
+  on the receptive field, so a window never cuts a deeper filter's own input short. This
+  departs from the authors: their layer-2 analysis of CNN-1
+  (``4_2ndlayer_filter_analysis_synthetic.py``) also ran ``activation_pwm(fmap, X,
+  threshold=0.5, window=19)``, 19 columns of a 23-wide field; with ``W = 19`` our layer-2
+  PPMs are the 23-wide field itself (the authors' 19 are its middle 19 columns).
+* **Weighting.** ``"activation"`` weights each window by its activation (Koo & Eddy 2019
+  code); ``"uniform"`` takes the plain mean (Koo & Ploenzke 2021 code).
+* **Windows past the sequence ends.** ``"pad"``: the sequence is padded with zeros, so such
+  windows contribute nothing to the columns that fall outside it; every column is then
+  normalised to sum to 1 over A, C, G, T (i.e. divided by the weight of the windows that
+  covered it), and a column no window covered is uniform (0.25). ``"drop"``: such windows are
+  skipped (Koo & Ploenzke 2021; their code's strict ``start > 0`` / ``end < L`` test also
+  skipped windows touching the first or last base, this one keeps them).
+* ``n_sites`` counts the windows that went into each PPM (so in ``"drop"`` mode it excludes
+  the dropped ones). A filter with no site (its maximum is <= 0, e.g. a dead ReLU, or every
+  site was dropped) gets a uniform matrix and ``n_sites = 0``.
+
+The work is batched: activations are computed ``batch_size`` sequences at a time (the uint8
+one-hot data is cast to float32 one batch at a time) and the window sums are accumulated
+per batch with one matrix product over the gathered windows, so memory is bounded by the
+batch, not by the data set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import numpy as np
+
+from motifrep.datasets.store import Dataset
+from motifrep.errors import MotifrepError
+from motifrep.io import write_tsv
+from motifrep.motifs.information import information_content
+from motifrep.motifs.meme import Motif, write_meme
+from motifrep.nn.build import load_model
+from motifrep.nn.runtime import configure_tensorflow
+
+log = logging.getLogger("motifrep")
+
+
+WEIGHTINGS = ("activation", "uniform")
+
+
+#: Koo & Eddy 2019 code: ``activation_pwm(fmap, X, threshold=0.5, window=19)`` for every model.
+P1_WINDOW = 19
+
+
+#: Koo & Ploenzke 2021 code: ``activation_pwm(..., window=20)``.
+P2_WINDOW = 20
+
+
+WINDOW_EDGES = ("pad", "drop")
+
+
+# Keep pass-1 activations for pass 2 when they fit in this many bytes; else recompute them.
+ACTIVATION_CACHE_BYTES = 256 * 2**20
+
+
+def _check_layer(model, layer) -> None:
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or layer < 1:
+        raise MotifrepError(f"layer must be an integer >= 1, got {layer!r}")
+    names = {lay.name for lay in model.layers}
+    if f"conv{layer}" not in names or f"conv{layer}_act" not in names:
+        n_conv = sum(1 for n in names if n.startswith("conv") and n[4:].isdigit())
+        raise MotifrepError(f"model {model.name!r} has no convolutional layer {layer} (it has {n_conv})")
+
+
+def _submodel(model, layer: int):
+    import keras
+
+    _check_layer(model, layer)
+    return keras.Model(model.input, model.get_layer(f"conv{layer}_act").output, name=f"{model.name}_conv{layer}_act")
+
+
+def _check_x(model, X) -> tuple[int, int]:
+    shape = tuple(getattr(X, "shape", ()))
+    want = tuple(model.inputs[0].shape[1:])
+    if len(shape) != 3 or shape[2] != 4:
+        raise MotifrepError(f"sequences must be one-hot of shape (N, L, 4), got shape {shape}")
+    if want[0] is not None and shape[1] != want[0]:
+        raise MotifrepError(f"sequences have length {shape[1]} but model {model.name!r} expects {want[0]}")
+    if shape[0] == 0:
+        raise MotifrepError("no sequences given")
+    return int(shape[0]), int(shape[1])
+
+
+def _check_batch_size(batch_size) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise MotifrepError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+
+
+def _batches(sub, X, batch_size: int):
+    """Yield ``(start, x_batch_uint8_or_as_given, activations_float32)`` batch by batch."""
+    n = X.shape[0]
+    for start in range(0, n, batch_size):
+        xb = np.asarray(X[start:start + batch_size])
+        acts = sub.predict_on_batch(xb.astype(np.float32))
+        yield start, xb, np.asarray(acts, dtype=np.float32)
+
+
+def layer_activations(model, X_uint8, layer: int = 1, batch_size: int = 512) -> np.ndarray:
+    """Activations of ``conv{layer}`` after BN and activation, before pooling: float32 (N, L', F).
+
+    Computed ``batch_size`` sequences at a time; only one batch is ever cast to float32.
+    """
+    _check_batch_size(batch_size)
+    sub = _submodel(model, layer)
+    n, _ = _check_x(model, X_uint8)
+    out = None
+    for start, _, acts in _batches(sub, X_uint8, batch_size):
+        if out is None:
+            out = np.empty((n,) + acts.shape[1:], dtype=np.float32)
+        out[start:start + len(acts)] = acts
+    return out
+
+
+def _as_int(value) -> int:
+    return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
+
+
+def receptive_field(model, layer: int = 1) -> tuple[int, int]:
+    """Input window of one position of ``conv{layer}``: ``(width, offset)``.
+
+    Position ``p`` (before pooling) sees input positions ``p + offset`` to
+    ``p + offset + width - 1``. Read from the layer configs of ``conv1 .. conv{layer}``
+    (kernel size, padding, stride, dilation) and of the pooling layers between them; raises
+    :class:`MotifrepError` if a layer before ``conv{layer}`` pools (pool > 1) or strides,
+    since then no fixed input window corresponds to a position.
+    """
+    _check_layer(model, layer)
+    names = {lay.name for lay in model.layers}
+    width, offset = 1, 0
+    for i in range(1, layer + 1):
+        conv = model.get_layer(f"conv{i}")
+        cfg = conv.get_config()
+        kernel = _as_int(cfg["kernel_size"])
+        if _as_int(cfg.get("strides", 1)) != 1 or _as_int(cfg.get("dilation_rate", 1)) != 1:
+            raise MotifrepError(
+                f"conv{i} of model {model.name!r} has stride or dilation > 1; "
+                "mapping activations back to input windows needs stride-1, undilated layers"
+            )
+        padding = str(cfg.get("padding", "valid")).lower()
+        if padding == "same":
+            left = (kernel - 1) // 2  # TensorFlow/Keras: pad_total // 2 on the left (stride 1)
+        elif padding == "valid":
+            left = 0
+        else:
+            raise MotifrepError(f"conv{i} of model {model.name!r}: padding {padding!r} is not supported")
+        width += kernel - 1
+        offset -= left
+        if i < layer and f"conv{i}_pool" in names:
+            pcfg = model.get_layer(f"conv{i}_pool").get_config()
+            if _as_int(pcfg.get("pool_size", 1)) > 1 or _as_int(pcfg.get("strides") or 1) > 1:
+                raise MotifrepError(
+                    f"model {model.name!r}: conv{i} is pooled (pool {_as_int(pcfg.get('pool_size', 1))}) before "
+                    f"conv{layer}; mapping layer-{layer} activations back to input windows needs unpooled layers"
+                )
+    return width, offset
+
+
+def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, int]:
+    """Input columns cut around each site of ``conv{layer}``: ``(width, offset)``.
+
+    Position ``p`` contributes input positions ``p + offset`` to ``p + offset + width - 1``.
+    ``window=None``: the receptive field (:func:`receptive_field`). Otherwise ``window``
+    columns for layer 1 and ``max(window, field width)`` for deeper layers, placed at
+    ``offset = field_offset + floor((field_width - width) / 2)`` (module docstring).
+    """
+    rf_width, rf_offset = receptive_field(model, layer)
+    if window is None:
+        return rf_width, rf_offset
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
+    width = int(window) if layer == 1 else max(int(window), rf_width)
+    return width, rf_offset + (rf_width - width) // 2
+
+
+def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) -> float:
+    if weighting not in WEIGHTINGS:
+        raise MotifrepError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
+    if window_edges not in WINDOW_EDGES:
+        raise MotifrepError(f"window_edges must be one of {', '.join(WINDOW_EDGES)}, got {window_edges!r}")
+    try:
+        threshold = float(threshold)
+    except (TypeError, ValueError):
+        raise MotifrepError(f"threshold must be a number in [0, 1], got {threshold!r}") from None
+    if not 0.0 <= threshold <= 1.0:
+        raise MotifrepError(f"threshold must be in [0, 1], got {threshold}")
+    _check_batch_size(batch_size)
+    return threshold
+
+
+def _filter_maxima(sub, X, batch_size: int):
+    """Pass 1: per-filter maximum, output length, and the activations if they fit the cache."""
+    amax, out_len = None, 0
+    cache, cache_bytes = [], 0
+    for _, _, acts in _batches(sub, X, batch_size):
+        out_len = acts.shape[1]
+        bmax = acts.max(axis=(0, 1)).astype(np.float64)
+        amax = bmax if amax is None else np.maximum(amax, bmax)
+        if cache is not None:
+            cache_bytes += acts.nbytes
+            if cache_bytes <= ACTIVATION_CACHE_BYTES:
+                cache.append(acts)
+            else:
+                cache = None
+    return amax, out_len, cache
+
+
+def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weighting: str = "activation",
+                    window_edges: str = "pad", batch_size: int = 512,
+                    window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """PPMs of the filters of ``conv{layer}`` from the input windows that activate them.
+
+    Returns ``(ppms, n_sites)``: float64 ``(F, W, 4)`` and int64 ``(F,)``. ``W`` is the
+    receptive-field width for ``window=None``, else as :func:`pwm_window` says (``window``
+    columns for layer 1: :data:`P1_WINDOW` = 19 as Koo & Eddy 2019, :data:`P2_WINDOW` = 20 as
+    Koo & Ploenzke 2021). A site is a position whose activation is > ``threshold`` x the
+    filter's maximum over all of ``X_uint8``; see the module docstring for ``weighting`` and
+    ``window_edges``. Two passes over the batches: the per-filter maxima, then the sums.
+    """
+    threshold = _check_pwm_args(threshold, weighting, window_edges, batch_size)
+    width, offset = pwm_window(model, layer, window)
+    sub = _submodel(model, layer)
+    n, length = _check_x(model, X_uint8)
+
+    amax, out_len, cache = _filter_maxima(sub, X_uint8, batch_size)
+    n_filters = amax.shape[0]
+    cut = np.where(amax > 0, threshold * amax, np.inf)  # dead filters: no site at all
+
+    # Window of position p starts at p + offset; pad the sequence so every window is in range.
+    pad_left = max(0, -offset)
+    pad_right = max(0, (out_len - 1) + offset + width - length)
+    first = pad_left + offset  # window start of position 0, in padded coordinates
+    keep = np.ones(out_len, dtype=bool)
+    if window_edges == "drop":
+        starts = np.arange(out_len) + offset
+        keep = (starts >= 0) & (starts + width <= length)
+
+    counts = np.zeros((n_filters, 4 * width), dtype=np.float64)  # (F, 4*W), letter-major
+    n_sites = np.zeros(n_filters, dtype=np.int64)
+
+    def batches():
+        if cache:
+            for i, start in enumerate(range(0, n, batch_size)):
+                yield np.asarray(X_uint8[start:start + batch_size]), cache[i]
+        else:
+            for _, xb, acts in _batches(sub, X_uint8, batch_size):
+                yield xb, acts
+
+    # Pass 2: accumulate the (weighted) windows of the sites.
+    with _single_threaded_blas():
+        counts, n_sites = _accumulate(batches(), counts, n_sites, cut, keep, weighting, pad_left, pad_right,
+                                      first, width)
+
+    counts = counts.reshape(n_filters, 4, width).transpose(0, 2, 1)  # (F, W, 4)
+    totals = counts.sum(axis=2, keepdims=True)
+    ppms = np.full_like(counts, 0.25)
+    np.divide(counts, totals, out=ppms, where=totals > 0)
+    return ppms, n_sites
+
+
+def _single_threaded_blas():
+    """The per-batch products are tall and skinny (K x F by K x 4W): multi-threaded OpenBLAS gains
+    little there and, on a busy machine, its spinning threads made them 5-10x slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _accumulate(batches, counts, n_sites, cut, keep, weighting, pad_left, pad_right, first, width):
+    for xb, acts in batches:
+        hit = acts > cut  # (B, L', F); float32 vs float64 compares exactly
+        hit &= keep[None, :, None]
+        b_idx, p_idx = np.nonzero(hit.any(axis=2))
+        if b_idx.size == 0:
+            continue
+        weights = hit[b_idx, p_idx].astype(np.float64)  # (K, F)
+        if weighting == "activation":
+            weights *= acts[b_idx, p_idx]
+        n_sites += hit.sum(axis=(0, 1))
+        padded = np.pad(xb, ((0, 0), (pad_left, pad_right), (0, 0)))
+        windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=1)  # (B, ., 4, W) view
+        gathered = windows[b_idx, first + p_idx].reshape(b_idx.size, 4 * width).astype(np.float64)
+        counts += weights.T @ gathered
+    return counts, n_sites
+
+
+def clip_ppm(ppm, ic_threshold: float = 0.5, flank: int = 3) -> np.ndarray:
+    """Keep the span from the first to the last column with IC > ``ic_threshold``, plus ``flank``.
+
+    ``flank`` columns are kept on each side, bounded by the matrix ends. If no column exceeds
+    ``ic_threshold`` the full matrix is returned unchanged (a copy): an uninformative filter is
+    kept at its full width rather than dropped or shrunk to nothing, so every filter still
+    yields a motif and downstream counts stay per filter.
+    """
+    ppm = np.asarray(ppm, dtype=np.float64)
+    if ppm.ndim != 2 or ppm.shape[1] != 4 or ppm.shape[0] < 1:
+        raise MotifrepError(f"expected a (width, 4) matrix, got shape {ppm.shape}")
+    if isinstance(flank, bool) or not isinstance(flank, (int, np.integer)) or flank < 0:
+        raise MotifrepError(f"flank must be an integer >= 0, got {flank!r}")
+    informative = np.flatnonzero(information_content(ppm) > ic_threshold)
+    if informative.size == 0:
+        return ppm.copy()
+    start = max(0, int(informative[0]) - flank)
+    end = min(ppm.shape[0], int(informative[-1]) + 1 + flank)
+    return ppm[start:end].copy()
+
+
+def filters_to_motifs(ppms, clip: bool = True, ic_threshold: float = 0.5, flank: int = 3,
+                      n_sites=None) -> list[Motif]:
+    """One :class:`Motif` per filter, ids ``filter0``, ``filter1``, ... (all filters kept).
+
+    ``nsites`` is set to the motif width (the MEME convention the authors' files used). With
+    ``clip`` the matrices are trimmed by :func:`clip_ppm`. If ``n_sites`` (from
+    :func:`activation_pwms`) is given, each motif's ``extra["n_sites"]`` records it.
+    """
+    ppms = np.asarray(ppms, dtype=np.float64)
+    if ppms.ndim != 3 or ppms.shape[2] != 4:
+        raise MotifrepError(f"expected PPMs of shape (filters, width, 4), got shape {ppms.shape}")
+    if n_sites is not None and len(n_sites) != len(ppms):
+        raise MotifrepError(f"{len(n_sites)} site counts for {len(ppms)} filters")
+    motifs = []
+    for j, ppm in enumerate(ppms):
+        pwm = clip_ppm(ppm, ic_threshold, flank) if clip else ppm.copy()
+        extra = {} if n_sites is None else {"n_sites": int(n_sites[j])}
+        motifs.append(Motif(f"filter{j}", pwm, nsites=int(pwm.shape[0]), extra=extra))
+    return motifs
+
+
+def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
+                    ic_threshold, flank, batch_size, threads, window: int | None = None, out_sites=None) -> None:
+    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
+
+    ``window``: columns cut around each site (19 as Koo & Eddy 2019, 20 as Koo & Ploenzke
+    2021; see :func:`motifrep.filters.scan.pwm_window`); ``None`` cuts the receptive field.
+    """
+
+
+    configure_tensorflow(threads, seed=0)
+    model = load_model(model_path)  # knows motifrep's custom activations; one-line errors
+    with Dataset(data_path) as ds:
+        X, _ = ds.load("test")
+    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=threshold, weighting=weighting,
+                                    window_edges=window_edges, batch_size=batch_size, window=window)
+    full = filters_to_motifs(ppms, clip=False, n_sites=n_sites)
+    write_meme(out_full, full)
+    if out_sites is not None:  # MEME's nsites= holds the width (Tomtom's pseudocount uses it): counts go here
+        import pandas as pd
+
+
+        write_tsv(out_sites, pd.DataFrame({"filter": [m.id for m in full], "n_sites": n_sites.astype(np.int64)}))
+    write_meme(out_clipped, filters_to_motifs(ppms, clip=True, ic_threshold=ic_threshold, flank=flank,
+                                              n_sites=n_sites))
+    log.info("layer %d: %d filters, %d-column windows, %d without any site above %.2f x max; %d test sequences",
+             layer, len(ppms), ppms.shape[1], int((n_sites == 0).sum()), threshold, len(X))

@@ -1,0 +1,397 @@
+"""Attribution maps for trained sequence models (P2 task 3, SPEC 3.5).
+
+Every method explains the **sigmoid output** of one task (``task``) of a Keras model and takes a
+one-hot ``uint8`` array ``X`` of shape ``(N, L, 4)``; it is cast to float32 one batch at a time.
+Every method returns a float32 ``(N, L, 4)`` array. The settings follow the authors' code
+(``exponential_activations/code/tfomics/explain.py``):
+
+- ``saliency``: d output / d input, batches of 256.
+- ``ism``: output of every single-base substitution minus the wild-type output (0 at the
+  observed base); reduce per position with :func:`ism_position_scores` (L2 norm).
+- ``integrated_gradients``: 10 position-shuffled references, 20 steps ``r + (x - r) s / 20``,
+  ``s = 0 .. 19``; mean gradient, then times the input (see the function for the exact formula).
+- ``smoothgrad``: mean gradient over 50 copies with Gaussian noise (sigma 0.1) added.
+- ``deepshap``: ``shap.DeepExplainer`` (DeepLIFT rescale) with 10 position-shuffled copies of
+  each sequence as background, one background per sequence.
+
+:func:`position_scores` turns a map into one score per position (SPEC 3.5: sum over bases of
+attribution x one-hot input; for ISM the L2 norm over the substitutions). TensorFlow places the
+work on a GPU when one is present; none is required.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from motifrep.datasets.store import Dataset
+from motifrep.errors import ConfigError, FormatError, MotifrepError
+from motifrep.io import atomic_path
+from motifrep.nn.build import load_model
+from motifrep.nn.runtime import configure_tensorflow
+
+log = logging.getLogger("motifrep")
+
+#: the authors' settings (SPEC 3.5), used by :func:`benchmark_methods` and as defaults below.
+DEFAULTS = {
+    "saliency": {},
+    "ism": {},
+    "integrated_gradients": {"n_refs": 10, "steps": 20},
+    "smoothgrad": {"n_samples": 50, "sigma": 0.1},
+    "deepshap": {"n_refs": 10},
+}
+#: deepshap's run-time summation-to-delta check: |sum(attr) - (f(x) - mean f(ref))| <= ATOL + RTOL |delta|
+#: (float32 errors measured on CNN-local/-dist/-deep: <= 2e-5 for the SPEC activations; tests use 1e-4 + 1e-3).
+SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
+
+
+def _check_input(model, X, task: int) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 3 or X.shape[-1] != 4:
+        raise FormatError(f"attribution: expected one-hot sequences of shape (N, L, 4), got {X.shape}")
+    n_out = int(model.outputs[0].shape[-1])
+    if not 0 <= task < n_out:
+        raise ConfigError(f"attribution: task {task} out of range (the model has {n_out} output(s))")
+    return X
+
+
+def _batches(n: int, batch_size: int):
+    for start in range(0, n, max(1, int(batch_size))):
+        yield slice(start, min(n, start + max(1, int(batch_size))))
+
+
+def _grad_fn(model, task: int):
+    """tf.function: (rows, L, 4) float32 -> gradient of output[:, task] w.r.t. each row."""
+
+    @tf.function(reduce_retracing=True)
+    def grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = model(x, training=False)[:, task]
+        return tape.gradient(y, x)
+
+    return grad
+
+
+def shuffle_references(X, n_refs: int, seed: int = 0) -> np.ndarray:
+    """``n_refs`` position-shuffles of every sequence: ``(N, n_refs, L, 4)``, same dtype as ``X``.
+
+    Drawn from ``numpy.random.default_rng(seed)``: one random key per (sequence, reference,
+    position), argsorted into a permutation.
+    """
+    X = np.asarray(X)
+    n, length = X.shape[:2]
+    perm = np.argsort(np.random.default_rng(seed).random((n, n_refs, length)), axis=-1)
+    return np.take_along_axis(X[:, None], perm[..., None], axis=2)
+
+
+def saliency(model, X, task: int = 0, batch_size: int = 256) -> np.ndarray:
+    """Gradient of the sigmoid output ``task`` w.r.t. the one-hot input (float32 ``(N, L, 4)``)."""
+    X = _check_input(model, X, task)
+    grad = _grad_fn(model, task)
+    out = np.zeros(X.shape, np.float32)
+    for sl in _batches(len(X), batch_size):
+        out[sl] = grad(tf.cast(X[sl], tf.float32)).numpy()
+    return out
+
+
+def _ism_fn(model, task: int, length: int):
+    """tf.function: (B, L, 4) one-hot -> (B, L, 4) deltas; wild type and all 3L mutants in one pass."""
+    eye = tf.eye(length)[None, :, None, :, None]  # (1, L_mut, 1, L, 1): the mutated position
+
+    @tf.function(reduce_retracing=True)
+    def ism(x):
+        b = tf.shape(x)[0]
+        alt = tf.one_hot((tf.argmax(x, -1)[..., None] + [1, 2, 3]) % 4, 4)  # (B, L, 3, 4): the other bases
+        mut = x[:, None, None] * (1.0 - eye) + eye * alt[:, :, :, None, :]  # (B, L, 3, L, 4)
+        rows = tf.concat([x, tf.reshape(mut, (-1, length, 4))], 0)
+        y = model(rows, training=False)[:, task]
+        delta = tf.reshape(y[b:], (b, length, 3)) - y[:b, None, None]
+        return tf.einsum("blk,blka->bla", delta, alt)
+
+    return ism
+
+
+def ism(model, X, task: int = 0, batch_size: int | None = None) -> np.ndarray:
+    """In-silico mutagenesis: output(mutant) - output(wild type) for every single-base substitution.
+
+    Returns float32 ``(N, L, 4)``: entry ``[n, l, b]`` is the change when position ``l`` of
+    sequence ``n`` is set to base ``b``; 0 at the observed base. The wild types and all ``3 L``
+    mutants of ``batch_size`` sequences go through the model in one forward pass (default:
+    as many sequences as fit in about 8,192 rows). ``X`` must be one-hot (one base per position).
+    """
+    X = _check_input(model, X, task)
+    if X.size and not np.all(X.sum(-1) == 1):
+        raise FormatError("ism: every position must hold exactly one base (one-hot input)")
+    length = X.shape[1]
+    batch_size = batch_size or max(1, 8192 // (3 * length + 1))
+    fn = _ism_fn(model, task, length)
+    out = np.zeros(X.shape, np.float32)
+    for sl in _batches(len(X), batch_size):
+        out[sl] = fn(tf.cast(X[sl], tf.float32)).numpy()
+    return out
+
+
+def ism_position_scores(deltas) -> np.ndarray:
+    """Per-position ISM score: L2 norm over the 4 substitutions, float32 ``(N, L)``.
+
+    (The authors place it at the observed base of an ``(N, L, 4)`` map; summed over bases with the
+    one-hot input, as :func:`position_scores` does, that is this value.)
+    """
+    deltas = np.asarray(deltas, np.float32)
+    return np.sqrt(np.sum(deltas**2, axis=-1))
+
+
+def _ig_fn(model, task: int, steps: int, times: str):
+    grad = _grad_fn(model, task)
+    alphas = tf.range(steps, dtype=tf.float32) / steps  # s / steps, s = 0 .. steps - 1
+
+    @tf.function(reduce_retracing=True)
+    def ig(x, refs):
+        shape = tf.shape(refs)  # (B, R, L, 4)
+        path = refs[:, :, None] + (x[:, None, None] - refs[:, :, None]) * alphas[:, None, None]
+        g = tf.reshape(grad(tf.reshape(path, (-1, shape[2], 4))), (shape[0], shape[1], steps, shape[2], 4))
+        g = tf.reduce_mean(g, axis=2)  # (B, R, L, 4): mean gradient along each reference's path
+        if times == "input":
+            return tf.reduce_mean(g, axis=1) * x
+        return tf.reduce_mean(g * (x[:, None] - refs), axis=1)
+
+    return ig
+
+
+def integrated_gradients(model, X, task: int = 0, n_refs: int = 10, steps: int = 20, seed: int = 0,
+                         batch_size: int = 8, times: str = "input", refs=None) -> np.ndarray:
+    """Integrated gradients with position-shuffled references (float32 ``(N, L, 4)``).
+
+    With references ``r_1 .. r_R`` (``shuffle_references(X, n_refs, seed)``, or ``refs`` of shape
+    ``(N, R, L, 4)``) and ``g_k = mean_s grad f(r_k + (x - r_k) s / steps)``, ``s = 0 .. steps - 1``:
+
+    - ``times="input"`` (default; SPEC 3.5 and the authors' code: "mean gradient, then x input"):
+      ``x * mean_k g_k``. For a linear model ``f = w.x`` this is ``w * x``.
+    - ``times="delta"`` (textbook IG, averaged over references): ``mean_k (x - r_k) * g_k``; for
+      ``f = w.x`` this is ``w * (x - mean_k r_k)`` and the map sums to ``f(x) - mean_k f(r_k)``.
+
+    ``batch_size`` sequences (``batch_size * R * steps`` rows) go through the model at a time.
+    """
+    X = _check_input(model, X, task)
+    if times not in ("input", "delta"):
+        raise ConfigError(f"integrated_gradients: times must be 'input' or 'delta', got {times!r}")
+    refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
+    if refs.shape[0] != X.shape[0] or refs.shape[2:] != X.shape[1:]:
+        raise FormatError(f"integrated_gradients: refs must have shape (N, R, L, 4), got {refs.shape}")
+    fn = _ig_fn(model, task, int(steps), times)
+    out = np.zeros(X.shape, np.float32)
+    for sl in _batches(len(X), batch_size):
+        out[sl] = fn(tf.cast(X[sl], tf.float32), tf.cast(refs[sl], tf.float32)).numpy()
+    return out
+
+
+def smoothgrad(model, X, task: int = 0, n_samples: int = 50, sigma: float = 0.1, seed: int = 0,
+               batch_size: int = 32) -> np.ndarray:
+    """SmoothGrad: mean gradient over ``n_samples`` copies of ``x + N(0, sigma^2)`` (float32 ``(N, L, 4)``).
+
+    Noise comes from ``numpy.random.default_rng(seed)``, drawn batch after batch (the result does
+    not depend on ``batch_size``); ``batch_size`` sequences (``batch_size * n_samples`` rows) per pass.
+    """
+    X = _check_input(model, X, task)
+    grad = _grad_fn(model, task)
+    rng = np.random.default_rng(seed)
+    out = np.zeros(X.shape, np.float32)
+    for sl in _batches(len(X), batch_size):
+        x = X[sl].astype(np.float32)
+        noisy = x[:, None] + sigma * rng.standard_normal((len(x), n_samples) + x.shape[1:], dtype=np.float32)
+        g = grad(tf.reshape(noisy, (-1,) + x.shape[1:])).numpy()
+        out[sl] = g.reshape(noisy.shape).mean(axis=1)
+    return out
+
+
+def _task_model(model, task: int, shape):
+    """The model itself when it has one output and a fixed input shape; else a wrapper with input ``shape``
+    (shap needs a fixed one) whose only output is ``task``."""
+    import keras
+
+    single = int(model.outputs[0].shape[-1]) == 1
+    if single and None not in tuple(model.inputs[0].shape[1:]):
+        return model
+    inputs = keras.Input(shape)
+    y = model(inputs)
+    if not single:
+        y = keras.layers.Lambda(lambda t: t[:, task:task + 1], name="attribution_task")(y)
+    return keras.Model(inputs, y)
+
+
+def _register_shap_ops():
+    """Teach shap's DeepExplainer the rescale rule for ``Pow`` (x**3 in scale_relu, shift_scale_relu)."""
+    from shap.explainers._deep import deep_tf
+
+    deep_tf.op_handlers.setdefault("Pow", deep_tf.nonlinearity_1d(0))
+
+
+def summation_errors(model, X, attr, refs, task: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per sequence: (``sum(attr) - delta``, ``delta``) with ``delta = f(x) - mean_k f(r_k)`` (summation to delta)."""
+    X, refs = np.asarray(X, np.float32), np.asarray(refs, np.float32)
+    fx = model.predict(X, verbose=0, batch_size=256)[:, task]
+    fr = model.predict(refs.reshape((-1,) + X.shape[1:]), verbose=0, batch_size=256)[:, task]
+    delta = fx - fr.reshape(refs.shape[:2]).mean(axis=1)
+    return np.asarray(attr, np.float64).sum(axis=(1, 2)) - delta, delta
+
+
+def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None, check: bool = True) -> np.ndarray:
+    """DeepSHAP: ``shap.DeepExplainer`` (DeepLIFT rescale rule) with shuffled references, per sequence.
+
+    Implementation: shap's own ``DeepExplainer`` (shap 0.51, TF2 eager), background = the
+    ``n_refs`` position-shuffles of each sequence (``shuffle_references(X, n_refs, seed)`` or
+    ``refs`` ``(N, R, L, 4)``), explaining the sigmoid output ``task``. shap rescales Relu, Elu,
+    Sigmoid, Tanh, Softplus, Exp (and, registered here, Pow); BatchNorm and Dense/Conv are linear;
+    MaxPool uses DeepExplainer's rule (gradient of the max of x and ref at the pooled positions;
+    multiplier 0 where the input changes by < 1e-7). With ``check`` the result must sum to
+    ``f(x) - mean f(ref)`` within ``SUM_ATOL + SUM_RTOL |delta|`` per sequence, else MotifrepError.
+    (In TF2 eager an op outside shap's table fails with LookupError; the check catches numerical
+    loss, e.g. units saturated below float32 resolution, as in shift_tanh / shift_sigmoid.)
+    """
+    X = _check_input(model, X, task)
+    refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
+    current = []
+    with warnings.catch_warnings():  # shap warns on import (matplotlib) and on TF > 2.4 (eager: fine)
+        warnings.simplefilter("ignore")
+        import shap
+
+        _register_shap_ops()
+        explainer = shap.DeepExplainer(_task_model(model, task, X.shape[1:]), lambda _: current[-1])
+        out = np.zeros(X.shape, np.float32)
+        for i, x in enumerate(X):
+            current.append(refs[i].astype(np.float32))
+            values = explainer.shap_values(x[None].astype(np.float32), check_additivity=False)
+            out[i] = np.asarray(values, np.float32).reshape(X.shape[1:])
+            current.clear()
+    if check:
+        err, delta = summation_errors(model, X, out, refs, task)
+        bad = np.abs(err) > SUM_ATOL + SUM_RTOL * np.abs(delta)
+        if bad.any():
+            raise MotifrepError(f"deepshap: attributions of {int(bad.sum())} of {len(X)} sequence(s) do not sum to "
+                                f"f(x) - mean f(ref) (max error {np.abs(err).max():.3g}); an op in this model is "
+                                "outside shap's DeepLIFT table")
+    return out
+
+
+METHODS = {
+    "saliency": saliency,
+    "ism": ism,
+    "integrated_gradients": integrated_gradients,
+    "smoothgrad": smoothgrad,
+    "deepshap": deepshap,
+}
+
+
+def attribute(method: str, model, X, task: int = 0, **settings) -> np.ndarray:
+    """Run attribution method ``method`` (a key of :data:`METHODS`) with its keyword ``settings``."""
+    if method not in METHODS:
+        raise ConfigError(f"unknown attribution method {method!r} (known: {', '.join(METHODS)})")
+    return METHODS[method](model, X, task=task, **settings)
+
+
+def position_scores(attr, X, method: str) -> np.ndarray:
+    """One score per position, float32 ``(N, L)`` (SPEC 3.5).
+
+    Sum over bases of attribution x one-hot input (the attribution at the observed base); for
+    ``ism`` the L2 norm of the substitution deltas (:func:`ism_position_scores`).
+    """
+    if method not in METHODS:
+        raise ConfigError(f"unknown attribution method {method!r} (known: {', '.join(METHODS)})")
+    if method == "ism":
+        return ism_position_scores(attr)
+    return np.sum(np.asarray(attr, np.float32) * np.asarray(X, np.float32), axis=-1)
+
+
+def benchmark_methods(model, X, settings: dict | None = None, task: int = 0) -> dict[str, float]:
+    """Wall-clock seconds of each method on ``X`` (default settings: :data:`DEFAULTS`).
+
+    ``settings`` maps method name to keyword settings; only the methods it names are timed when
+    it is given. Each timing includes the method's one-off tf.function tracing (as in real use).
+    """
+    settings = DEFAULTS if settings is None else settings
+    seconds = {}
+    for method, kwargs in settings.items():
+        start = time.perf_counter()
+        attribute(method, model, X, task=task, **kwargs)
+        seconds[method] = time.perf_counter() - start
+    return seconds
+
+
+# --------------------------------------------------------------------------- workflow step
+
+
+def select_positive_test(data_path, n_sequences: int, task: int = 0) -> np.ndarray:
+    """Rows of the first ``n_sequences`` test sequences positive for ``task`` (SPEC 3.5)."""
+
+    with Dataset(data_path) as ds:
+        idx = ds.indices("test")
+        y = ds.read_rows("Y", idx)[:, task]
+    rows = idx[y > 0][:n_sequences]
+    if rows.size == 0:
+        raise FormatError(f"{data_path}: no positive test sequence for task {task}")
+    return rows
+
+
+def write_attribution(model_path, data_path, out, method: str, settings: dict, n_sequences: int,
+                      threads: int = 1) -> None:
+    """Workflow step: attribution maps of the first positive test sequences, as HDF5.
+
+    ``scores`` float16 (N, L, 4) (ISM: mutant minus wild type), ``position_scores`` float32
+    (N, L) (SPEC 3.5: Σ attribution × one-hot; ISM: L2 norm over substitutions), ``rows``
+    (indices into the data set), attrs method and settings.
+    """
+    import json
+    import time
+
+    import h5py
+
+
+    configure_tensorflow(threads, seed=0)
+    model = load_model(model_path)
+    rows = select_positive_test(data_path, n_sequences)
+    with Dataset(data_path) as ds:
+        X = ds.read_rows("X", rows)
+        if X.shape[1] != model.input_shape[1]:
+            raise FormatError(f"{model_path}: model input length {model.input_shape[1]} != data set length "
+                              f"{X.shape[1]} ({data_path})")
+    t0 = time.perf_counter()
+    attr = attribute(method, model, X, **settings)
+    seconds = time.perf_counter() - t0
+    if attr.shape != X.shape or not np.all(np.isfinite(attr)):
+        raise FormatError(f"{method}: attribution of shape {attr.shape} (finite: {bool(np.all(np.isfinite(attr)))}), "
+                          f"expected finite {X.shape}")
+    with atomic_path(out) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.create_dataset("scores", data=attr.astype(np.float16), track_times=False)
+            f.create_dataset("position_scores", data=position_scores(attr, X, method).astype(np.float32),
+                             track_times=False)
+            f.create_dataset("rows", data=rows.astype(np.int64), track_times=False)
+            f.attrs["method"] = method
+            f.attrs["settings"] = json.dumps(settings, sort_keys=True)
+    log.info("%s of %d sequences x %d nt in %.1f s (%.0f sequences/s)", method, len(X), X.shape[1], seconds,
+             len(X) / max(seconds, 1e-9))
+
+
+def read_attribution(path, length: int | None = None) -> dict:
+    """An attribution file written by :func:`write_attribution`, checked; one-line FormatErrors."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            out = {k: f[k][()] for k in ("scores", "position_scores", "rows")}
+            out["method"] = str(f.attrs["method"])
+    except (OSError, KeyError) as exc:
+        raise FormatError(f"{path}: not an attribution file ({exc})") from None
+    n = len(out["rows"])
+    if out["scores"].ndim != 3 or out["scores"].shape[0] != n or out["scores"].shape[2] != 4 \
+            or out["position_scores"].shape != out["scores"].shape[:2] \
+            or (length is not None and out["scores"].shape[1] != length):
+        raise FormatError(f"{path}: attribution arrays of shapes {out['scores'].shape}, "
+                          f"{out['position_scores'].shape} do not fit {n} sequences of "
+                          f"{length if length is not None else 'L'} nt x 4")
+    return out

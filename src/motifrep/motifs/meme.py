@@ -1,0 +1,168 @@
+"""Read and write motifs in MEME minimal format (version 4).
+
+A motif is a position probability matrix of shape ``(width, 4)`` over A, C, G, T.
+The reader checks what later steps rely on (alphabet ACGT, ``alength= 4``, ``w=`` equal to
+the number of rows, rows summing to 1, at least one ``MOTIF``) and reports the first
+problem as ``FILE:LINE: what``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from motifrep.errors import FormatError
+from motifrep.io import read_lines, write_text
+
+ALPHABET = "ACGT"
+ROW_SUM_TOLERANCE = 0.02
+
+_MATRIX_RE = re.compile(r"^letter-probability matrix:(.*)$")
+_KEYVAL_RE = re.compile(r"(\w+)\s*=\s*(\S+)")
+
+
+@dataclass
+class Motif:
+    """One motif: identifier, optional name, and a ``(width, 4)`` probability matrix."""
+
+    id: str
+    pwm: np.ndarray
+    name: str = ""
+    nsites: int | None = None
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        return int(self.pwm.shape[0])
+
+    def reverse_complement(self) -> "Motif":
+        """The motif on the other strand (rows reversed, A<->T, C<->G)."""
+        return Motif(self.id, self.pwm[::-1, ::-1].copy(), self.name, self.nsites, self.url)
+
+
+def _floats(tokens, where):
+    try:
+        return [float(t) for t in tokens]
+    except ValueError:
+        raise FormatError(f"{where}: expected numbers in a matrix row, got {' '.join(tokens)!r}") from None
+
+
+def read_meme(path: str | os.PathLike) -> list[Motif]:
+    """Parse a MEME-format file into a list of :class:`Motif` (file order kept)."""
+    path = Path(path)
+    lines = read_lines(path, "MEME file")
+
+    if not any(line.startswith("MEME version") for line in lines[:50]):
+        raise FormatError(f"{path}:1: not a MEME file (no 'MEME version' line)")
+
+    motifs: list[Motif] = []
+    current: Motif | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        where = f"{path}:{i + 1}"
+        if line.startswith("ALPHABET"):
+            alphabet = line.split("=", 1)[-1].strip()
+            if alphabet.upper() != ALPHABET:
+                raise FormatError(f"{where}: alphabet {alphabet!r} is not ACGT")
+        elif line.startswith("MOTIF"):
+            parts = line.split()
+            if len(parts) < 2:
+                raise FormatError(f"{where}: MOTIF line without an identifier")
+            if current is not None and current.pwm.size == 0:
+                raise FormatError(f"{where}: motif {current.id!r} before it has no letter-probability matrix")
+            current = Motif(parts[1], np.zeros((0, 4)), " ".join(parts[2:]))
+            motifs.append(current)
+        elif line.startswith("URL") and current is not None:
+            current.url = line[3:].strip()
+        elif _MATRIX_RE.match(line):
+            if current is None:
+                raise FormatError(f"{where}: letter-probability matrix before any MOTIF line")
+            fields = dict(_KEYVAL_RE.findall(_MATRIX_RE.match(line).group(1)))
+            try:
+                alength = int(fields.get("alength", 4))
+                width = int(fields["w"])
+            except (KeyError, ValueError):
+                raise FormatError(f"{where}: matrix header needs integer 'alength=' and 'w='") from None
+            if alength != 4:
+                raise FormatError(f"{where}: alength= {alength}, expected 4 (DNA)")
+            if width < 1:
+                raise FormatError(f"{where}: motif {current.id!r} has width {width}")
+            if "nsites" in fields:
+                try:
+                    current.nsites = int(round(float(fields["nsites"])))
+                except ValueError:
+                    raise FormatError(f"{where}: nsites= {fields['nsites']!r} is not a number") from None
+            rows = []
+            j = i + 1
+            while len(rows) < width:
+                if j >= len(lines):
+                    raise FormatError(f"{path}:{j}: motif {current.id!r} ends after {len(rows)} of {width} rows")
+                tokens = lines[j].split()
+                if not tokens:
+                    j += 1
+                    continue
+                if not re.match(r"^[-+.\d]", tokens[0]):
+                    raise FormatError(f"{path}:{j + 1}: motif {current.id!r} has {len(rows)} rows, header says w= {width}")
+                row = _floats(tokens, f"{path}:{j + 1}")
+                if len(row) != 4:
+                    raise FormatError(f"{path}:{j + 1}: matrix row has {len(row)} values, expected 4")
+                total = sum(row)
+                if min(row) < 0 or abs(total - 1.0) > ROW_SUM_TOLERANCE:
+                    raise FormatError(
+                        f"{path}:{j + 1}: motif {current.id!r} row sums to {total:.4f}, not 1 (probabilities expected)"
+                    )
+                rows.append(row)
+                j += 1
+            current.pwm = np.asarray(rows, dtype=float)
+            i = j
+            continue
+        i += 1
+
+    if not motifs:
+        raise FormatError(f"{path}: no MOTIF found")
+    for motif in motifs:
+        if motif.pwm.size == 0:
+            raise FormatError(f"{path}: motif {motif.id!r} has no letter-probability matrix")
+    return motifs
+
+
+def format_meme(motifs: list[Motif], background=(0.25, 0.25, 0.25, 0.25), digits: int = 6) -> str:
+    """Return ``motifs`` as MEME minimal-format text."""
+    if not motifs:
+        raise FormatError("cannot write a MEME file with no motifs")
+    out = [
+        "MEME version 4",
+        "",
+        f"ALPHABET= {ALPHABET}",
+        "",
+        "strands: + -",
+        "",
+        "Background letter frequencies",
+        " ".join(f"{base} {p:.{digits}f}" for base, p in zip(ALPHABET, background)),
+        "",
+    ]
+    for motif in motifs:
+        pwm = np.asarray(motif.pwm, dtype=float)
+        if pwm.ndim != 2 or pwm.shape[1] != 4 or pwm.shape[0] < 1:
+            raise FormatError(f"motif {motif.id!r}: matrix shape {pwm.shape}, expected (width, 4)")
+        nsites = motif.nsites if motif.nsites is not None else pwm.shape[0]
+        out.append(f"MOTIF {motif.id} {motif.name}".rstrip())
+        out.append("")
+        out.append(f"letter-probability matrix: alength= 4 w= {pwm.shape[0]} nsites= {nsites} E= 0")
+        out.extend("  ".join(f"{p:.{digits}f}" for p in row) for row in pwm)
+        out.append("")
+        if motif.url:
+            out.append(f"URL {motif.url}")
+            out.append("")
+    return "\n".join(out)
+
+
+def write_meme(path: str | os.PathLike, motifs: list[Motif], **kwargs) -> None:
+    """Write ``motifs`` to ``path`` in MEME format (atomically)."""
+    write_text(path, format_meme(motifs, **kwargs))

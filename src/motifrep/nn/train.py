@@ -1,0 +1,255 @@
+"""Train one model for one trial, with early stopping, and evaluate it on the test set."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+
+from motifrep.datasets.store import Dataset, batch_stream
+from motifrep.errors import ConfigError, MotifrepError
+from motifrep.io import atomic_path, write_json, write_tsv
+from motifrep.nn.build import build_model, count_trainable
+from motifrep.nn.metrics import per_task_scores
+from motifrep.nn.runtime import configure_tensorflow
+from motifrep.nn.zoo import first_activation_of
+from motifrep.versions import library_versions
+
+log = logging.getLogger(__name__)
+
+
+MONITORS = {"val_loss": "min", "val_auroc": "max", "val_aupr": "max"}
+
+
+class TrainingError(MotifrepError):
+    """Training diverged (NaN or infinite loss): the run is not kept."""
+
+
+def _callbacks(patience: int, max_epochs: int, monitor: str = "val_loss"):
+    import keras
+
+    mode = MONITORS[monitor]
+
+    class EarlyStoppingBest(keras.callbacks.Callback):
+        """Stop after ``patience`` epochs without a better ``monitor``; restore the best weights.
+
+        Unlike ``keras.callbacks.EarlyStopping``, the best weights are restored also when
+        training runs to ``max_epochs`` without stopping early. A NaN or infinite loss stops
+        training at once and is recorded in ``diverged`` (epoch, 1-based).
+        """
+
+        def __init__(self):
+            super().__init__()
+            self.best = np.inf if mode == "min" else -np.inf
+            self.best_epoch, self.best_weights, self.diverged = -1, None, None
+            self.rows, self._t0, self._epoch = [], 0.0, 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0, self._epoch = time.perf_counter(), epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if logs and "loss" in logs and not np.isfinite(float(logs["loss"])):
+                self.diverged = self._epoch + 1
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            values = [float(logs.get(k, np.nan)) for k in ("loss", "val_loss", monitor)]
+            if self.diverged or not np.all(np.isfinite(values)):
+                self.diverged = self.diverged or epoch + 1
+                self.model.stop_training = True
+                return
+            loss, val_loss, val = values
+            seconds = time.perf_counter() - self._t0
+            improved = val < self.best if mode == "min" else val > self.best
+            if improved:
+                self.best, self.best_epoch = val, epoch
+                self.best_weights = self.model.get_weights()
+            lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            self.rows.append({"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, monitor: val,
+                              "learning_rate": lr, "seconds": seconds, "best": improved})
+            log.info("epoch %d/%d loss=%.4f val_loss=%.4f%s lr=%.2g %.1fs%s", epoch + 1, max_epochs, loss, val_loss,
+                     "" if monitor == "val_loss" else f" {monitor}={val:.4f}", lr, seconds, " *" if improved else "")
+            if epoch - self.best_epoch >= patience:
+                self.model.stop_training = True
+
+        def on_train_end(self, logs=None):
+            if self.best_weights is not None and not self.diverged:
+                self.model.set_weights(self.best_weights)
+
+    return EarlyStoppingBest()
+
+
+def _schedule(lr_plateau: dict | None, monitor: str) -> list:
+    """ReduceLROnPlateau on ``monitor`` (P2: factor 0.2, patience 5, min 1e-7), or nothing."""
+    if not lr_plateau:
+        return []
+    import keras
+
+    return [keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=MONITORS[monitor], verbose=0,
+                                              factor=lr_plateau["factor"], patience=lr_plateau["patience"],
+                                              min_lr=lr_plateau["min_lr"])]
+
+
+def _metrics(monitor: str) -> list:
+    """Keras AUC metrics (mean over tasks) when early stopping watches one of them."""
+    if monitor == "val_loss":
+        return []
+    import keras
+
+    return [keras.metrics.AUC(curve="ROC", multi_label=True, name="auroc"),
+            keras.metrics.AUC(curve="PR", multi_label=True, name="aupr")]
+
+
+def training_device(require_gpu: bool = False) -> str:
+    """The device TensorFlow trains on ("GPU:0 (name)" or "CPU"). Training jobs are scheduled with
+    ``gpu=1``: without a visible GPU this logs one warning line, or fails with ``require_gpu``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"GPU:0 ({details.get('device_name', gpus[0].name)})"
+    if require_gpu:
+        raise ConfigError("training.require_gpu is true but TensorFlow sees no GPU (install tensorflow[and-cuda], "
+                          "see the README)")
+    log.warning("scheduled with gpu=1 but TensorFlow sees no GPU: training on the CPU")
+    return "CPU"
+
+
+def check_positives(data_path, min_positives: int) -> None:
+    """Refuse a data set in which a task has too few positive (or negative) test sequences:
+    its AUROC/AUPR would be undefined or meaningless."""
+    with Dataset(data_path) as ds:
+        y = ds.read_rows("Y", ds.indices("test"))
+        names = ds.task_names
+    positives = y.sum(axis=0).astype(int)
+    negatives = len(y) - positives
+    for name, pos, neg in zip(names, positives, negatives):
+        if pos < min_positives or neg < 1:
+            raise ConfigError(f"{data_path}: task {name!r} has {pos} positive and {neg} negative test sequences; "
+                              f"training.min_positives is {min_positives}: use a larger data set")
+
+
+@contextlib.contextmanager
+def precision_policy(mixed: bool):
+    """Keras's global dtype policy ``mixed_float16`` inside the block when ``mixed`` (the model
+    keeps float32 weights and a float32 output layer), restored afterwards (``float32`` as a rule)."""
+    import keras
+
+    previous = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("mixed_float16" if mixed else "float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def _compiled_model(data_path, model_name, blocks, activation, monitor, learning_rate, l2, init):
+    """The Keras model for the data set's length and tasks, compiled; (model, n_params, task names)."""
+    import keras
+
+    with Dataset(data_path) as ds:
+        length, n_tasks, task_names = ds.length, ds.n_tasks, ds.task_names
+    model = build_model(model_name, blocks, length, n_tasks, l2=l2, init=init, first_activation=activation)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=_metrics(monitor))
+    return model, count_trainable(model), task_names
+
+
+def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
+    """Test labels and predictions; predictions that are not finite are refused."""
+    y_pred = model.predict(batch_stream(data_path, "test", batch_size, None, in_memory_max_gb), verbose=0)
+    with Dataset(data_path) as ds:
+        y_true = ds.read_rows("Y", ds.indices("test")).astype(np.float32)
+    if not np.all(np.isfinite(y_pred)):
+        raise TrainingError(f"{run}: test predictions are not finite; nothing kept")
+    return y_true, y_pred
+
+
+def _outcome(stopper, train_seconds: float, y_true, y_pred) -> dict:
+    """What a run achieved: epochs, best monitor value, timing and the per-task test scores."""
+    scores = per_task_scores(y_true, y_pred)
+    return {"epochs_run": len(stopper.rows), "best_epoch": stopper.best_epoch + 1, "best_monitor": float(stopper.best),
+            "train_seconds": round(train_seconds, 2),
+            "seconds_per_epoch": round(train_seconds / max(1, len(stopper.rows)), 3), "n_test": int(len(y_true)),
+            "auroc": [None if np.isnan(v) else float(v) for v in scores["auroc"]],
+            "aupr": [None if np.isnan(v) else float(v) for v in scores["aupr"]],
+            "auroc_mean": float(np.nanmean(scores["auroc"])), "aupr_mean": float(np.nanmean(scores["aupr"]))}
+
+
+def train(
+    data_path,
+    model_name: str,
+    blocks,
+    out_model,
+    out_history,
+    out_metrics,
+    trial: int,
+    seed: int,
+    epochs: int,
+    patience: int,
+    activation: str | None = None,
+    dataset: str | None = None,
+    monitor: str = "val_loss",
+    lr_plateau: dict | None = None,
+    batch_size: int = 100,
+    learning_rate: float = 1e-3,
+    l2: float = 1e-6,
+    init: str = "glorot_uniform",
+    min_positives: int = 1,
+    require_gpu: bool = False,
+    threads: int = 1,
+    in_memory_max_gb: float = 4.0,
+    deterministic: bool = False,
+    mixed_precision: bool = False,
+    callbacks: list | None = None,
+) -> dict:
+    """Train ``model_name`` (first conv layer with ``activation``, default the architecture's)
+    on ``data_path``; write model, history TSV and metrics JSON.
+
+    Early stopping watches ``monitor`` (restoring the best weights); ``lr_plateau`` adds
+    ReduceLROnPlateau. ``mixed_precision`` builds, trains and evaluates the model under Keras's
+    ``mixed_float16`` policy (the global policy is restored afterwards). ``callbacks``: extra
+    Keras callbacks (e.g. a benchmark's batch timer). A NaN or infinite loss raises
+    :class:`TrainingError` and writes nothing. Writes are atomic: nothing appears until training
+    and evaluation have finished.
+    """
+    if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
+        raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")
+    if monitor not in MONITORS:
+        raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
+    check_positives(data_path, min_positives)
+    configure_tensorflow(threads, seed, deterministic)
+    device = training_device(require_gpu)
+    activation = activation or first_activation_of(blocks)
+    run = f"model {model_name} activation {activation} trial {trial}"
+    with precision_policy(mixed_precision):
+        model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor,
+                                                      learning_rate, l2, init)
+        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s%s", run, n_params,
+                 seed, learning_rate, batch_size, monitor, device, ", mixed_float16" if mixed_precision else "")
+        stopper = _callbacks(patience, epochs, monitor)
+        train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
+        valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
+        t0 = time.perf_counter()
+        model.fit(train_batches, validation_data=valid_batches, epochs=epochs, verbose=0, shuffle=False,
+                  callbacks=[stopper, *_schedule(lr_plateau, monitor), *(callbacks or [])])  # batch_stream shuffles
+        train_seconds = time.perf_counter() - t0
+        if stopper.diverged:
+            raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
+        y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
+    metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
+               "seed": int(seed), "n_params": n_params, "monitor": monitor, "tasks": task_names,
+               "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
+               "device": device, **_outcome(stopper, train_seconds, y_true, y_pred), "versions": library_versions()}
+    log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
+             metrics["best_epoch"])
+    with atomic_path(out_model) as tmp:
+        model.save(tmp)
+    write_tsv(out_history, pd.DataFrame(stopper.rows))
+    write_json(out_metrics, metrics)
+    return metrics

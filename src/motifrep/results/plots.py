@@ -1,0 +1,234 @@
+"""Figures: sequence logos of first-layer filters (Fig 2, S1 Fig) and match-fraction bars (Fig 3).
+
+Everything here draws on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``), so
+nothing is registered with a GUI backend or pyplot's figure manager: the code runs
+headless, PNG output is rendered with Agg, and a figure is freed as soon as the returned
+object is dropped (no figure accumulates across calls). Every output path is written
+through :func:`motifrep.io.atomic_path`; its suffix picks the format.
+
+Logos show information content in bits against a uniform background: at each position
+the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import logomaker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from motifrep.datasets.store import Dataset
+from motifrep.errors import ConfigError, MotifrepError
+from motifrep.filters.logos import filter_logo_figure
+from motifrep.filters.matching import filter_best_matches
+from motifrep.motifs.logo import output_paths, save_figure, shade_positions
+from motifrep.motifs.meme import Motif, read_meme
+from motifrep.motifs.tf_table import load_tf_table
+from motifrep.motifs.tomtom import read_tomtom_tsv
+
+log = logging.getLogger("motifrep")
+
+
+
+
+_BAR_COLUMNS = ("model", "match_any_mean", "match_any_std", "match_ground_truth_mean", "match_ground_truth_std")
+
+
+_BAR_SERIES = (("match_any", "any JASPAR motif", "#7f7f7f"), ("match_ground_truth", "ground-truth motif", "#1f77b4"))
+
+
+def match_fraction_barplot(table: pd.DataFrame, out_paths, x: str = "pool", title=None) -> Figure:
+    """Grouped bars of the fraction of filters matching any JASPAR motif vs a ground-truth one.
+
+    ``table`` has one row per model with columns model, ``x`` (default pool, the first-layer
+    pool size), match_any_mean/_std and match_ground_truth_mean/_std. Models are ordered by
+    ``x`` and ticked "model (x value)"; error bars are the std (missing std drawn as 0); y 0-1.
+    Writes every path in ``out_paths`` and returns the Figure.
+    """
+    paths = output_paths(out_paths)
+    missing = [c for c in (*_BAR_COLUMNS, x) if c not in table.columns]
+    if missing:
+        raise MotifrepError(f"match-fraction table lacks column(s) {', '.join(missing)}")
+    if table.empty:
+        raise MotifrepError("match-fraction table is empty: nothing to plot")
+    table = table.sort_values([x, "model"], kind="stable").reset_index(drop=True)
+    pos = np.arange(len(table))
+    fig = Figure(figsize=(max(4.5, 0.9 * len(table) + 2.5), 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    for k, (col, name, colour) in enumerate(_BAR_SERIES):
+        ax.bar(pos + (k - 0.5) * 0.38, table[f"{col}_mean"], 0.38, yerr=table[f"{col}_std"].fillna(0),
+               capsize=3, color=colour, label=name, error_kw={"elinewidth": 1})
+    ax.set_xticks(pos, [f"{m}\n({x} {v:g})" if isinstance(v, (int, float, np.number)) else f"{m}\n({x} {v})"
+                        for m, v in zip(table["model"], table[x])], fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("fraction of first-layer filters")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    if title:
+        ax.set_title(title)
+    save_figure(fig, paths)
+    return fig
+
+
+def activation_barplot(summary: pd.DataFrame, out_paths, title=None) -> Figure:
+    """P2 Fig 1: per model (columns) and first-layer activation (bars), the fraction of
+    first-layer filters matching any JASPAR / a ground-truth motif (top) and the test AUPR
+    (bottom); error bars are the std over trials (none with one trial)."""
+    paths = output_paths(out_paths)
+    needed = ["model", "activation", "layer", "aupr_mean", "aupr_std"]
+    needed += [f"{c}_{s}" for c, _, _ in _BAR_SERIES for s in ("mean", "std")]
+    missing = [c for c in needed if c not in summary.columns]
+    if missing:
+        raise MotifrepError(f"summary table lacks column(s) {', '.join(missing)}")
+    table = summary[summary.layer == 1]
+    if table.empty:
+        raise MotifrepError("summary table has no first-layer rows: nothing to plot")
+    models = list(dict.fromkeys(table.model))
+    fig = Figure(figsize=(max(4.0, 3.2 * len(models)), 5.2), layout="constrained")
+    axes = fig.subplots(2, len(models), squeeze=False)
+    for j, model in enumerate(models):
+        rows = table[table.model == model].reset_index(drop=True)
+        pos = np.arange(len(rows))
+        top, bottom = axes[0, j], axes[1, j]
+        for k, (col, name, colour) in enumerate(_BAR_SERIES):
+            top.bar(pos + (k - 0.5) * 0.38, rows[f"{col}_mean"], 0.38, yerr=rows[f"{col}_std"].fillna(0),
+                    capsize=2, color=colour, label=name, error_kw={"elinewidth": 1})
+        bottom.bar(pos, rows["aupr_mean"], 0.6, yerr=rows["aupr_std"].fillna(0), capsize=2, color="#2ca02c")
+        for ax, label in ((top, "fraction of filters"), (bottom, "test AUPR")):
+            ax.set_xticks(pos, rows["activation"], rotation=45, ha="right", fontsize=8)
+            ax.set_ylim(0, 1)
+            ax.spines[["top", "right"]].set_visible(False)
+            if j == 0:
+                ax.set_ylabel(label)
+        top.set_title(model, fontsize=10)
+    axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_activation_plot(summary_tsv, out_paths, title=None) -> None:
+    """Workflow step: :func:`activation_barplot` of an experiment's summary table."""
+    import logging
+
+    activation_barplot(pd.read_csv(summary_tsv, sep="\t"), out_paths, title=title)
+    logging.getLogger("motifrep").info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def _motif_names(jaspar_meme) -> tuple[dict, dict]:
+
+    motifs = read_meme(jaspar_meme)
+    return {m.id: m for m in motifs}, {m.id: m.name for m in motifs}
+
+
+def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, title=None) -> None:
+    """Filter logos per panel, each labelled with its best significant JASPAR match.
+
+    ``panels``: dicts with label, filters (MEME), tomtom (TSV); ``ground_truth``: add the
+    TF table's JASPAR motifs as a last row.
+    """
+
+    by_id, names = _motif_names(jaspar_meme)
+    sections = []
+    for panel in panels:
+        best = filter_best_matches(read_tomtom_tsv(panel["tomtom"]))
+        labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+        sections.append({"label": panel["label"], "motifs": read_meme(panel["filters"]), "labels": labels})
+    truth = None
+    if ground_truth:
+        truth = []
+        for row in load_tf_table(tf_table).itertuples():
+            if row.jaspar_id not in by_id:
+                raise ConfigError(f"{tf_table}: JASPAR ID {row.jaspar_id!r} ({row.tf}) is not in {jaspar_meme}")
+            truth.append(Motif(row.jaspar_id, by_id[row.jaspar_id].pwm, name=row.tf))
+    filter_logo_figure(sections, out_paths, ground_truth=truth, title=title)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> None:
+    """Bar plot of the first-layer match fractions against the first-layer pool size."""
+    summary = pd.read_csv(matches_summary_tsv, sep="\t")
+    summary = summary[(summary.layer == 1) & summary.model.isin(list(pools))].copy()
+    summary["pool"] = summary.model.map(pools)
+    match_fraction_barplot(summary, out_paths, x="pool", title=title)
+    log.info("wrote %s for %d models", ", ".join(map(str, out_paths)), len(summary))
+
+
+_ACT_COLOURS = {"relu": "#1f77b4", "exponential": "#d62728", "sigmoid": "#2ca02c", "tanh": "#9467bd",
+                "softplus": "#8c564b", "linear": "#7f7f7f", "elu": "#ff7f0e"}
+
+
+def interpretability_scatter(interp: pd.DataFrame, classification: pd.DataFrame, out_paths) -> Figure:
+    """P2 Fig 2b/c: per method a panel; interpretability AUROC (y) against classification AUROC
+    (x), one point per model × activation (means over trials, std as error bars)."""
+    paths = output_paths(out_paths)
+    cls = classification[["model", "activation", "auroc_mean", "auroc_std"]].rename(
+        columns={"auroc_mean": "cls_mean", "auroc_std": "cls_std"})
+    table = interp.merge(cls, on=["model", "activation"], how="left")
+    if table.empty:
+        raise MotifrepError("interpretability table is empty: nothing to plot")
+    methods = list(dict.fromkeys(table.method))
+    markers = dict(zip(dict.fromkeys(table.model), "os^Dv<>"))
+    fig = Figure(figsize=(3.2 * len(methods) + 1.6, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(methods), squeeze=False, sharey=True)[0]
+    for ax, method in zip(axes, methods):
+        for row in table[table.method == method].itertuples():
+            ax.errorbar(row.cls_mean, row.interp_auroc_mean, xerr=np.nan_to_num(row.cls_std),
+                        yerr=np.nan_to_num(row.interp_auroc_std), fmt=markers[row.model], capsize=2,
+                        color=_ACT_COLOURS.get(row.activation, "black"), label=f"{row.model} {row.activation}")
+        ax.set_title(method, fontsize=10)
+        ax.set_xlabel("classification AUROC")
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_ylabel("interpretability AUROC")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_interpretability_plot(interp_tsv, classification_tsv, out_paths) -> None:
+    """Workflow step: :func:`interpretability_scatter` of an experiment's summaries."""
+    interpretability_scatter(pd.read_csv(interp_tsv, sep="\t"), pd.read_csv(classification_tsv, sep="\t"), out_paths)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def attribution_logo_figure(maps: list[dict], X: np.ndarray, truth: np.ndarray, out_paths) -> Figure:
+    """P2 Fig 2d: rows = sequences, columns = runs (``maps``: label, scores (n, L, 4)); each cell is
+    the attribution × one-hot logo of the sequence, ground-truth positions shaded."""
+    paths = output_paths(out_paths)
+    n = len(X)
+    fig = Figure(figsize=(7.5 * len(maps), 1.5 * n + 0.6), layout="constrained")
+    axes = fig.subplots(n, len(maps), squeeze=False)
+    for j, m in enumerate(maps):
+        for i in range(n):
+            ax = axes[i, j]
+            values = m["scores"][i].astype(np.float64) * X[i]
+            frame = pd.DataFrame(values, columns=list("ACGT"))
+            logomaker.Logo(frame, ax=ax, color_scheme="classic")
+            shade_positions(ax, truth[i])
+            ax.set_xticks([])
+            ax.spines[["top", "right"]].set_visible(False)
+            if i == 0:
+                ax.set_title(m["label"], fontsize=10)
+    save_figure(fig, paths)
+    return fig
+
+
+def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -> None:
+    """Workflow step: the first ``n_sequences`` maps of each panel (same sequences in every panel)."""
+    from motifrep.interpret.attribution import read_attribution
+
+    maps, rows = [], None
+    with Dataset(data_path) as ds:
+        for panel in panels:
+            a = read_attribution(panel["path"], ds.length)
+            if rows is not None and not np.array_equal(a["rows"][:n_sequences], rows):
+                raise MotifrepError(f"{panel['path']}: attributes other sequences than {panels[0]['path']}")
+            rows = a["rows"][:n_sequences]
+            maps.append({"label": f"{panel['model']} {panel['activation']} ({panel['method']})",
+                         "scores": a["scores"][:n_sequences]})
+        X, truth = ds.read_rows("X", rows), ds.position_truth()[rows]
+    attribution_logo_figure(maps, X, truth, out_paths)
+    log.info("wrote %s", ", ".join(map(str, out_paths)))

@@ -1,0 +1,201 @@
+"""Aggregate per-run results into tables."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pandas as pd
+
+from motifrep.errors import FormatError
+from motifrep.io import write_text, write_tsv
+from motifrep.summary import format_mean_sd, mean_sd_markdown, summarise
+
+log = logging.getLogger("motifrep")
+
+
+def classification_table(metrics_files) -> pd.DataFrame:
+    """One row per (model, trial): mean AUROC and mean AUPR over tasks."""
+    rows = []
+    for path in metrics_files:
+        try:
+            with open(path) as handle:
+                m = json.load(handle)
+            rows.append({"model": m["model"], "activation": m.get("activation") or "relu", "trial": m["trial"],
+                         "auroc": m["auroc_mean"], "aupr": m["aupr_mean"], "n_params": m["n_params"],
+                         "best_epoch": m["best_epoch"], "epochs_run": m["epochs_run"]})
+        except (OSError, ValueError, KeyError) as exc:
+            raise FormatError(f"{path}: not a metrics file from the training step ({exc})") from None
+    return pd.DataFrame(rows)
+
+
+METRICS = ("auroc", "aupr", "match_any", "match_ground_truth")
+
+
+FLAG_DIFFERENCE = 0.05  # |ours - published| above this is called a difference in Table 1
+
+
+def load_published(path) -> pd.DataFrame:
+    """Published values (``resources/published_p1.tsv``): model, layer, metric, relation, value, std, source."""
+    try:
+        table = pd.read_csv(path, sep="\t", comment="#", dtype={"model": str, "source": str})
+    except FileNotFoundError:
+        raise FormatError(f"{path}: published-values table not found") from None
+    needed = {"model", "layer", "metric", "relation", "value", "std"}
+    if not needed <= set(table.columns):
+        raise FormatError(f"{path}: needs columns {sorted(needed)}")
+    if "std_over" not in table.columns:
+        table["std_over"] = "trials"
+    bad = set(table.std_over.dropna()) - {"trials", "tasks"}
+    if bad:
+        raise FormatError(f"{path}: unknown std_over value(s) {sorted(bad)} (use trials or tasks)")
+    bad = set(table.relation) - {"=", "<=", ">="}
+    if bad:
+        raise FormatError(f"{path}: unknown relation(s) {sorted(bad)} (use =, <=, >=)")
+    return table
+
+
+def _format_published(p) -> str:
+    """Published text: "0.980 ± 0.027" (std over trials), "0.968 (task sd 0.028)" (spread over
+    the tasks of one run), "<= 0.453" (a bound)."""
+    if p.relation != "=":
+        return f"{p.relation} {p.value:.3f}"
+    if p.get("std_over") == "tasks" and not pd.isna(p["std"]):
+        return f"{p.value:.3f} (task sd {p['std']:.3f})"
+    return format_mean_sd(p.value, p["std"])
+
+
+def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Table 1: per (model, layer) ours (mean, std over trials) beside the published value.
+
+    ``classification``: model, trial, auroc, aupr; ``matches``: model, trial, layer,
+    match_any, match_ground_truth. For each metric the columns are ``{m}_mean``,
+    ``{m}_std``, ``{m}_published`` (text: "0.980 ± 0.027" or "<= 0.453"), ``{m}_diff``
+    (ours minus the published value) and, for a published bound, ``{m}_bound_met``.
+    ``differs`` lists the metrics where ours is off by more than ``FLAG_DIFFERENCE`` or
+    outside a published bound.
+    """
+    keys = ["model", "activation"] if "activation" in matches.columns else ["model"]
+    cls = summarise(classification, ("auroc", "aupr"), by=keys)
+    out = summarise(matches, ("match_any", "match_ground_truth"), by=(*keys, "layer"))
+    out = out.merge(cls.drop(columns="n_trials"), on=keys, how="left")
+    pub = published.set_index(["model", "layer", "metric"])
+    differs = [[] for _ in range(len(out))]
+    for metric in METRICS:
+        text, diff, met = [], [], []
+        for i, row in enumerate(out.itertuples(index=False)):
+            key = (row.model, row.layer if metric.startswith("match") else 1, metric)
+            ours = getattr(row, f"{metric}_mean")
+            if key not in pub.index or getattr(row, "activation", "relu") != "relu":  # P1 trained relu only
+                text.append(""), diff.append(float("nan")), met.append(None)
+                continue
+            p = pub.loc[key]
+            p = p.iloc[0] if isinstance(p, pd.DataFrame) else p
+            text.append(_format_published(p))
+            d = ours - p.value
+            diff.append(d)
+            if p.relation == "=":
+                met.append(None)
+                if abs(d) > FLAG_DIFFERENCE:
+                    differs[i].append(f"{metric} {d:+.3f}")
+            else:
+                ok = bool(ours <= p.value) if p.relation == "<=" else bool(ours >= p.value)
+                met.append(ok)
+                if not ok:
+                    differs[i].append(f"{metric} outside bound {p.relation} {p.value:.3f}")
+        out[f"{metric}_published"] = text
+        out[f"{metric}_diff"] = diff
+        if any(v is not None for v in met):
+            out[f"{metric}_bound_met"] = met
+    out["differs"] = ["; ".join(d) for d in differs]
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", "layer"], kind="stable")
+    columns = [*keys, "layer", "n_trials"]
+    for metric in METRICS:
+        columns += [c for c in (f"{metric}_mean", f"{metric}_std", f"{metric}_published", f"{metric}_diff",
+                                f"{metric}_bound_met") if c in out.columns]
+    return out[columns + ["differs"]].reset_index(drop=True)
+
+
+TABLE_NAMES = {"table1": "Table 1", "table2": "Table 2"}
+
+
+def metric_names(table_name: str = "table1") -> dict:
+    """Column names of a published-values table: Table 2 (in vivo) calls the ground-truth match "relevant"."""
+    truth = "match relevant TF" if table_name == "table2" else "match ground truth"
+    return {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR", "match_ground_truth": truth}
+
+
+def table1_markdown(table: pd.DataFrame, table_name: str = "table1") -> str:
+    """Table 1 (or 2) as Markdown: ours (mean ± std) beside the published value, and differences."""
+    names = metric_names(table_name)
+    header = ["model", "layer", "trials"]
+    for metric in METRICS:
+        header += [names[metric], "published", "Δ"]
+    header.append("differs from paper (Δ beyond ±%.2f or outside bound)" % FLAG_DIFFERENCE)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.to_dict("records"):
+        cells = [row["model"], str(row["layer"]), str(row["n_trials"])]
+        for metric in METRICS:
+            diff = row[f"{metric}_diff"]
+            cells += [format_mean_sd(row[f"{metric}_mean"], row[f"{metric}_std"]), row[f"{metric}_published"],
+                      "" if pd.isna(diff) else f"{diff:+.3f}"]
+        cells.append(row["differs"])
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Ours: mean ± sd over our trials. Published: \"± sd\" is over the paper's trials; \"(task sd …)\" "
+              "is the spread over the 12 tasks of the authors' single run; \"<=\" / \">=\" is a bound the paper "
+              "gives for a group of models."]
+    return "\n".join(lines) + "\n"
+
+
+def aggregate_classification(metrics_files, out_table, out_summary, order) -> None:
+    """Classification of every run of an experiment, and mean ± std per model x activation."""
+    table = classification_table(metrics_files)
+    write_tsv(out_table, table)
+    write_tsv(out_summary, summarise(table, order=order))
+    log.info("aggregated %d runs of %d models", len(table), table["model"].nunique())
+
+
+def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order,
+                table_name: str = "table1") -> None:
+    """Table 1 (synthetic) or Table 2 (in vivo: "relevant" matches): ours beside the published values."""
+    table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
+                   load_published(published_tsv), order=order)
+    write_tsv(out_tsv, table)
+    write_text(out_md, f"# {TABLE_NAMES[table_name]}\n\n" + table1_markdown(table, table_name))
+    for row in table[table.differs != ""].itertuples():
+        log.info("differs from the paper: %s layer %d: %s", row.model, row.layer, row.differs)
+
+
+SUMMARY_METRICS = ("auroc", "aupr", "match_any", "match_ground_truth")
+
+
+def summary_table(classification: pd.DataFrame, matches: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Per model x activation x analysed layer: classification and filter-match fractions,
+    mean and sample std over trials (the numbers P2 Fig 1 and the claims tables use)."""
+    keys = ["model", "activation"]
+    cls = summarise(classification, ("auroc", "aupr"), by=keys)
+    out = summarise(matches, ("match_any", "match_ground_truth"), by=(*keys, "layer"))
+    out = out.merge(cls.drop(columns="n_trials"), on=keys, how="left")
+    if order is not None:
+        rank = {name: i for i, name in enumerate(order)}
+        out = out.assign(_rank=out["model"].map(rank)).sort_values(["_rank", "layer"], kind="stable")
+    columns = [*keys, "layer", "n_trials"] + [f"{m}_{s}" for m in SUMMARY_METRICS for s in ("mean", "std")]
+    return out[columns].reset_index(drop=True)
+
+
+def summary_markdown(table: pd.DataFrame) -> str:
+    names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR",
+             "match_ground_truth": "match ground truth"}
+    return mean_sd_markdown(table, ["model", "activation", "layer"], {m: names[m] for m in SUMMARY_METRICS},
+                            "Mean ± sample sd over trials (no sd with one trial); match fractions are of the filters "
+                            "of that layer with a Tomtom hit (E ≤ threshold) to any JASPAR motif / to a ground-truth "
+                            "TF.")
+
+
+def make_summary(classification_tsv, matches_tsv, out_tsv, out_md, order=None) -> None:
+    table = summary_table(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"), order)
+    write_tsv(out_tsv, table)
+    write_text(out_md, summary_markdown(table))
+    log.info("summary of %d model x activation x layer rows", len(table))
