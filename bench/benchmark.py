@@ -38,19 +38,30 @@ from pathlib import Path
 
 import numpy as np
 
+from motifrep.datasets.encode import build_encode_set
+from motifrep.datasets.regulatory import load_pool, simulate_regulatory
+from motifrep.datasets.simulate import simulate, split_indices, strand_pwms
+from motifrep.datasets.store import ChunkedWriter, Dataset, write_simulated
+from motifrep.filters.scan import activation_pwms, filters_to_motifs
+from motifrep.io import atomic_path
+from motifrep.motifs.jaspar import fetch_by_ids, fetch_collection
+from motifrep.motifs.tf_table import load_tf_table
+from motifrep.motifs.tomtom import run_tomtom
+from motifrep.nn.build import build_model
+from motifrep.nn.runtime import configure_tensorflow
+from motifrep.nn.train import train
+from motifrep.nn.zoo import load_zoo
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _tf_pwms(release="JASPAR2016"):
-    from motifrep.motifs.jaspar import fetch_by_ids
-    from motifrep.motifs.tf_table import load_tf_table
 
     table = load_tf_table(REPO / "resources" / "tfs.tsv")
     return [m.pwm for m in fetch_by_ids(list(table.jaspar_id), release)]
 
 
 def bench_simulation(n_sequences: int, repeats: int) -> dict:
-    from motifrep.datasets.simulate import simulate, strand_pwms
 
     pwms, task, strand = strand_pwms(_tf_pwms())
     times = []
@@ -63,9 +74,6 @@ def bench_simulation(n_sequences: int, repeats: int) -> dict:
 
 
 def _task3_pwms():
-    from motifrep.datasets.regulatory import load_pool
-    from motifrep.motifs.jaspar import fetch_by_ids
-    from motifrep.motifs.tf_table import load_tf_table
 
     core = load_tf_table(REPO / "resources" / "task3_core.tsv")
     pool = load_pool(REPO / "resources" / "task3_pool.tsv")
@@ -73,7 +81,6 @@ def _task3_pwms():
 
 
 def bench_regulatory(n_each: int, repeats: int) -> dict:
-    from motifrep.datasets.regulatory import simulate_regulatory
 
     core, pool = _task3_pwms()
     times = []
@@ -86,9 +93,6 @@ def bench_regulatory(n_each: int, repeats: int) -> dict:
 
 
 def make_task3_dataset(path: Path, n_each: int) -> None:
-    from motifrep.datasets.regulatory import simulate_regulatory
-    from motifrep.datasets.simulate import split_indices, strand_pwms
-    from motifrep.datasets.store import write_simulated
 
     core, pool = _task3_pwms()
     sim = simulate_regulatory(core, pool, n_each, n_each, 200, [0.5, 0.25, 0.17, 0.05, 0.03], 3, 22)
@@ -98,8 +102,6 @@ def make_task3_dataset(path: Path, n_each: int) -> None:
 
 
 def make_dataset(path: Path, n_sequences: int) -> None:
-    from motifrep.datasets.simulate import simulate, split_indices, strand_pwms
-    from motifrep.datasets.store import write_simulated
 
     pwms, task, strand = strand_pwms(_tf_pwms())
     sim = simulate(pwms, task, 12, n_sequences, 200, [0.5, 0.25, 0.17, 0.05, 0.03], 33, strand)
@@ -116,8 +118,6 @@ def make_random_dataset(path: Path, n_train: int, length: int, n_tasks: int = 12
     """A random one-hot set in the common layout (train, valid, test rows in that order), written
     block by block with :class:`~motifrep.datasets.store.ChunkedWriter`; ``n_test`` defaults to the in vivo
     test / train ratio. Labels are random (20 % positive): for timing and memory only."""
-    from motifrep.datasets.store import ChunkedWriter
-    from motifrep.io import atomic_path
 
     n_test = max(200, round(n_train * IN_VIVO_TEST / IN_VIVO_TRAIN)) if n_test is None else n_test
     rng, eye = np.random.default_rng(seed), np.eye(4, dtype=np.uint8)
@@ -133,8 +133,6 @@ def bench_training_child(data: str, model: str, threads: int, epochs: int, batch
     """Runs in a fresh process (TensorFlow's thread pools are fixed once it starts)."""
     import pandas as pd
 
-    from motifrep.nn.train import train
-    from motifrep.nn.zoo import load_zoo
 
     zoo = load_zoo(REPO / "resources" / "models.yaml")
     name, _, activation = model.partition(":")
@@ -155,7 +153,10 @@ def bench_training(data: Path, model: str, threads: int, epochs: int, batch_size
                           str(epochs), str(batch_size)], capture_output=True, text=True, env=env, check=True)
     line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT"))
     _, per_epoch, per_second, first = line.split("\t")
-    return {"stage": f"train {model} ({threads} thread{'s' if threads > 1 else ''})", "n": "17,500/epoch",
+
+    with Dataset(data) as ds:
+        n_train = len(ds.indices("train"))
+    return {"stage": f"train {model} ({threads} thread{'s' if threads > 1 else ''})", "n": f"{n_train:,}/epoch",
             "seconds": float(per_epoch), "per_second": float(per_second), "first_epoch": float(first)}
 
 
@@ -181,9 +182,6 @@ def _batch_clock(warmup: int, batches: int):
 def bench_stream_child(data: str, in_memory_max_gb: float, batches: int, threads: int, batch_size: int) -> None:
     """One training job (workflow code path: validation, test predictions, saving) on ``data`` that
     stops after ``batches`` timed batches (after 20 warm-up ones); prints sequences/s and peak RSS."""
-    from motifrep.datasets.store import Dataset
-    from motifrep.nn.train import train
-    from motifrep.nn.zoo import load_zoo
 
     zoo = load_zoo(REPO / "resources" / "models.yaml")
     clock = _batch_clock(20, batches)
@@ -238,12 +236,6 @@ def bench_streamed(n_train: int, length: int, batches: int, threads: int, batch_
 
 def bench_analysis_child(data: str, model_name: str, cache_dir: str) -> None:
     """Filter -> PWM and Tomtom timings for one model (random weights: timing only)."""
-    from motifrep.datasets.store import Dataset
-    from motifrep.filters.scan import activation_pwms, filters_to_motifs
-    from motifrep.motifs.tomtom import run_tomtom
-    from motifrep.nn.build import build_model
-    from motifrep.nn.runtime import configure_tensorflow
-    from motifrep.nn.zoo import load_zoo
 
     configure_tensorflow(1, 1)
     zoo = load_zoo(REPO / "resources" / "models.yaml")
@@ -253,7 +245,6 @@ def bench_analysis_child(data: str, model_name: str, cache_dir: str) -> None:
     t0 = time.perf_counter()
     ppms, _ = activation_pwms(model, X)
     t_filters = time.perf_counter() - t0
-    from motifrep.motifs.jaspar import fetch_collection
 
     queries, targets = filters_to_motifs(ppms), fetch_collection()
     t0 = time.perf_counter()
@@ -284,11 +275,7 @@ def bench_analysis(data: Path, model: str, cache_dir: Path) -> list[dict]:
 
 def bench_attribution_child(data: str, model_spec: str, n: str) -> None:
     """Attribution timings of one task-3 model (random weights: timing only), SPEC 3.5 settings."""
-    from motifrep.datasets.store import Dataset
     from motifrep.interpret.attribution import benchmark_methods
-    from motifrep.nn.build import build_model
-    from motifrep.nn.runtime import configure_tensorflow
-    from motifrep.nn.zoo import load_zoo
 
     configure_tensorflow(1, 1)
     name, _, activation = model_spec.partition(":")
@@ -327,7 +314,6 @@ def _write_random_genome(path: Path, chroms: dict, rng) -> None:
 def bench_encode_build(megabases: int, peaks_per_experiment: int, tmp: Path) -> dict:
     """The encode route on a random genome of ``megabases`` Mb (chr1 / chr7 / chr8 = train / valid / test) and
     12 experiments of random 300 nt peaks: genome bins labelled and sequences written per second."""
-    from motifrep.datasets.encode import build_encode_set
 
     rng = np.random.default_rng(0)
     size = megabases * 1_000_000 // 3 // 60 * 60
@@ -436,7 +422,7 @@ def main(argv=None) -> None:
             for model in args.task3_models:
                 for threads in args.threads:
                     row = bench_training(task3, model, threads, args.epochs, args.batch_size)
-                    rows.append({**row, "stage": row["stage"].replace("train", "train task3"), "n": "14,000/epoch"})
+                    rows.append({**row, "stage": row["stage"].replace("train", "train task3")})
         for model in args.analysis:
             rows += bench_analysis(data, model, Path(tmp) / f"numba_{model}")
     print(f"{'stage':46} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")
