@@ -51,7 +51,7 @@ def test_integrated_gradients_of_linear_model():
     # (x - r) * w by hand; sums to f(x) - f(r) = -1 - 2.5
     np.testing.assert_allclose(delta[0], [[1, 0, -3, 0], [1, 0, 0, 0], [0, -0.5, -2, 0]], atol=1e-6)
     assert delta.sum() == pytest.approx(-3.5, abs=1e-5)
-    times_input = A.integrated_gradients(model, x, refs=ref)  # SPEC default: mean gradient x input
+    times_input = A.integrated_gradients(model, x, refs=ref)  # methods §6.2 default: mean gradient x input
     np.testing.assert_allclose(times_input[0], [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, -2, 0]], atol=1e-6)
 
 
@@ -177,7 +177,7 @@ def test_attribution_file_of_the_wrong_shape_is_refused(tmp_path):
     import h5py
 
     from motifrep.errors import FormatError
-    from motifrep.interpret.attribution import read_attribution
+    from motifrep.interpret.maps import read_attribution
 
     path = tmp_path / "saliency.h5"
     with h5py.File(path, "w") as f:

@@ -325,7 +325,7 @@ def cmd_filters(args) -> int:
     if out.exists() and not out.is_dir():
         raise MotifrepError(f"--out {out}: exists and is not a directory")
 
-    from motifrep.filters.logos import filter_logo_figure
+    from motifrep.filters.logos import filter_logo_figure  # deferred: matplotlib, not needed for --help or bad input
 
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)

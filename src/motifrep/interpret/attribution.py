@@ -1,4 +1,4 @@
-"""Attribution maps for trained sequence models (P2 task 3, SPEC 3.5).
+"""Attribution maps for trained sequence models (P2 task 3, methods §6.2).
 
 Every method explains the **sigmoid output** of one task (``task``) of a Keras model and takes a
 one-hot ``uint8`` array ``X`` of shape ``(N, L, 4)``; it is cast to float32 one batch at a time.
@@ -14,7 +14,7 @@ Every method returns a float32 ``(N, L, 4)`` array. The settings follow the auth
 - ``deepshap``: ``shap.DeepExplainer`` (DeepLIFT rescale) with 10 position-shuffled copies of
   each sequence as background, one background per sequence.
 
-:func:`position_scores` turns a map into one score per position (SPEC 3.5: sum over bases of
+:func:`position_scores` turns a map into one score per position (methods §6.3: sum over bases of
 attribution x one-hot input; for ISM the L2 norm over the substitutions). TensorFlow places the
 work on a GPU when one is present; none is required.
 """
@@ -30,13 +30,13 @@ import tensorflow as tf
 
 from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError, FormatError, MotifrepError
-from motifrep.io import atomic_path
+from motifrep.interpret.maps import write_maps
 from motifrep.nn.build import load_model
 from motifrep.nn.runtime import configure_tensorflow
 
 log = logging.getLogger("motifrep")
 
-#: the authors' settings (SPEC 3.5), used by :func:`benchmark_methods` and as defaults below.
+#: the authors' settings (methods §6.2), used by :func:`benchmark_methods` and as defaults below.
 DEFAULTS = {
     "saliency": {},
     "ism": {},
@@ -45,7 +45,7 @@ DEFAULTS = {
     "deepshap": {"n_refs": 10},
 }
 #: deepshap's run-time summation-to-delta check: |sum(attr) - (f(x) - mean f(ref))| <= ATOL + RTOL |delta|
-#: (float32 errors measured on CNN-local/-dist/-deep: <= 2e-5 for the SPEC activations; tests use 1e-4 + 1e-3).
+#: (float32 errors measured on CNN-local/-dist/-deep: <= 2e-5 for the P2 activations of methods §2.6; tests use 1e-4 + 1e-3).
 SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
 
 
@@ -170,7 +170,7 @@ def integrated_gradients(model, X, task: int = 0, n_refs: int = 10, steps: int =
     With references ``r_1 .. r_R`` (``shuffle_references(X, n_refs, seed)``, or ``refs`` of shape
     ``(N, R, L, 4)``) and ``g_k = mean_s grad f(r_k + (x - r_k) s / steps)``, ``s = 0 .. steps - 1``:
 
-    - ``times="input"`` (default; SPEC 3.5 and the authors' code: "mean gradient, then x input"):
+    - ``times="input"`` (default; methods §6.2 and the authors' code: "mean gradient, then x input"):
       ``x * mean_k g_k``. For a linear model ``f = w.x`` this is ``w * x``.
     - ``times="delta"`` (textbook IG, averaged over references): ``mean_k (x - r_k) * g_k``; for
       ``f = w.x`` this is ``w * (x - mean_k r_k)`` and the map sums to ``f(x) - mean_k f(r_k)``.
@@ -295,7 +295,7 @@ def attribute(method: str, model, X, task: int = 0, **settings) -> np.ndarray:
 
 
 def position_scores(attr, X, method: str) -> np.ndarray:
-    """One score per position, float32 ``(N, L)`` (SPEC 3.5).
+    """One score per position, float32 ``(N, L)`` (methods §6.3).
 
     Sum over bases of attribution x one-hot input (the attribution at the observed base); for
     ``ism`` the L2 norm of the substitution deltas (:func:`ism_position_scores`).
@@ -326,7 +326,7 @@ def benchmark_methods(model, X, settings: dict | None = None, task: int = 0) -> 
 
 
 def select_positive_test(data_path, n_sequences: int, task: int = 0) -> np.ndarray:
-    """Rows of the first ``n_sequences`` test sequences positive for ``task`` (SPEC 3.5)."""
+    """Rows of the first ``n_sequences`` test sequences positive for ``task`` (methods §6.1)."""
 
     with Dataset(data_path) as ds:
         idx = ds.indices("test")
@@ -342,15 +342,9 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
     """Workflow step: attribution maps of the first positive test sequences, as HDF5.
 
     ``scores`` float16 (N, L, 4) (ISM: mutant minus wild type), ``position_scores`` float32
-    (N, L) (SPEC 3.5: Σ attribution × one-hot; ISM: L2 norm over substitutions), ``rows``
+    (N, L) (methods §6.3: Σ attribution × one-hot; ISM: L2 norm over substitutions), ``rows``
     (indices into the data set), attrs method and settings.
     """
-    import json
-    import time
-
-    import h5py
-
-
     configure_tensorflow(threads, seed=0)
     model = load_model(model_path)
     rows = select_positive_test(data_path, n_sequences)
@@ -365,33 +359,6 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
     if attr.shape != X.shape or not np.all(np.isfinite(attr)):
         raise FormatError(f"{method}: attribution of shape {attr.shape} (finite: {bool(np.all(np.isfinite(attr)))}), "
                           f"expected finite {X.shape}")
-    with atomic_path(out) as tmp:
-        with h5py.File(tmp, "w") as f:
-            f.create_dataset("scores", data=attr.astype(np.float16), track_times=False)
-            f.create_dataset("position_scores", data=position_scores(attr, X, method).astype(np.float32),
-                             track_times=False)
-            f.create_dataset("rows", data=rows.astype(np.int64), track_times=False)
-            f.attrs["method"] = method
-            f.attrs["settings"] = json.dumps(settings, sort_keys=True)
+    write_maps(out, attr, position_scores(attr, X, method), rows, method, settings)
     log.info("%s of %d sequences x %d nt in %.1f s (%.0f sequences/s)", method, len(X), X.shape[1], seconds,
              len(X) / max(seconds, 1e-9))
-
-
-def read_attribution(path, length: int | None = None) -> dict:
-    """An attribution file written by :func:`write_attribution`, checked; one-line FormatErrors."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            out = {k: f[k][()] for k in ("scores", "position_scores", "rows")}
-            out["method"] = str(f.attrs["method"])
-    except (OSError, KeyError) as exc:
-        raise FormatError(f"{path}: not an attribution file ({exc})") from None
-    n = len(out["rows"])
-    if out["scores"].ndim != 3 or out["scores"].shape[0] != n or out["scores"].shape[2] != 4 \
-            or out["position_scores"].shape != out["scores"].shape[:2] \
-            or (length is not None and out["scores"].shape[1] != length):
-        raise FormatError(f"{path}: attribution arrays of shapes {out['scores'].shape}, "
-                          f"{out['position_scores'].shape} do not fit {n} sequences of "
-                          f"{length if length is not None else 'L'} nt x 4")
-    return out

@@ -1,4 +1,4 @@
-"""Interpretability (SPEC 3.5) and motif localization (SPEC 3.6) scoring, and baseline scans.
+"""Interpretability (methods §6.4) and motif localization (methods §7.3) scoring, and baseline scans.
 
 * :func:`interpretability_scores`: per-sequence AUROC / AUPR of per-position attribution
   scores against the per-position ground truth (P2 task 3, the authors' ``helper.py``
@@ -29,6 +29,7 @@ import pandas as pd
 
 from motifrep.datasets.store import Dataset
 from motifrep.errors import MotifrepError
+from motifrep.interpret.maps import read_attribution
 from motifrep.io import write_text, write_tsv
 from motifrep.motifs.information import information_content
 from motifrep.summary import mean_sd_markdown, summarise
@@ -143,14 +144,13 @@ def information_mask(truth: pd.DataFrame, pwms, shape, threshold: float = INFO_T
 
 
 def make_interpretability_table(runs, data_path, out_table, out_summary, out_md) -> None:
-    """Workflow step (SPEC 3.5): per attribution map the mean over sequences of the per-sequence
+    """Workflow step (methods §6.4): per attribution map the mean over sequences of the per-sequence
     interpretability AUROC / AUPR; then mean ± std over trials per model × activation × method.
 
     ``runs``: dicts with model, activation, trial, method, path (attribution HDF5).
     """
     import logging
 
-    from motifrep.interpret.attribution import read_attribution
 
     with Dataset(data_path) as ds:
         truth, length = ds.position_truth(), ds.length

@@ -1,18 +1,20 @@
-"""Declarative model zoo and the one builder that turns a description into a Keras model.
+"""The one builder that turns a model description into a Keras model, and the model loader.
 
-A model description is a list of blocks (see ``resources/models.yaml``)::
-
-    - conv: {filters: 30, kernel: 19, pool: 25}
-    - conv: {filters: 128, kernel: 5, pool: 4}
-    - dense: {units: 512}
+:func:`build_model` builds the (uncompiled) Keras model of a description checked by
+:mod:`motifrep.nn.zoo` (``resources/models.yaml``): each conv block is Conv1D (no bias) ->
+BatchNorm -> activation -> MaxPool -> Dropout, each dense block Dense (no bias) -> BatchNorm
+-> activation -> Dropout, and a sigmoid output of one unit per task. :func:`load_model`
+loads a saved ``.keras`` model with one-line errors, and :func:`count_trainable` counts its
+trainable parameters.
 
 Layers are named ``conv{i}``, ``conv{i}_bn``, ``conv{i}_act``, ``conv{i}_pool``,
 ``conv{i}_dropout``, ``dense{j}``..., ``output``, so later steps can read, e.g., first-layer
 activations from ``conv1_act``.
 
-Keras is imported only inside the functions that build or load a model, so that validating a
-configuration (``load_zoo``) stays fast; :mod:`motifrep.nn.activations` (which registers the custom
-activations with Keras) is imported there too.
+Keras is imported only inside the functions that build or load a model, so that importing
+this module stays fast; :mod:`motifrep.nn.activations` (which registers the custom
+activations with Keras) is imported there too. Validating a configuration needs only the
+Keras-free :mod:`motifrep.nn.zoo`.
 """
 
 from __future__ import annotations
@@ -58,11 +60,39 @@ def build_model(name: str, blocks, input_length: int, n_tasks: int, l2: float = 
 
     ``first_activation`` (a name from :data:`motifrep.nn.activations.ACTIVATIONS`) replaces the
     activation of the first conv block only; later blocks keep their own (ReLU by default).
+
+    Parameters
+    ----------
+    name : str
+        The model's name (the Keras model name, and for messages).
+    blocks : list of dict
+        The model description (:func:`motifrep.nn.zoo.validate_architecture`).
+    input_length : int
+        Sequence length in nt; the input is ``(input_length, 4)``.
+    n_tasks : int
+        Units of the sigmoid output layer (float32 also under a mixed-precision policy).
+    l2 : float, default 1e-6
+        L2 penalty on every kernel; 0 disables it.
+    init : str, default "glorot_uniform"
+        Kernel initializer, one of :data:`motifrep.nn.zoo.INITIALIZERS`.
+    first_activation : str, optional
+        Activation of the first conv block.
+
+    Returns
+    -------
+    keras.Model
+        The uncompiled model, input layer named ``sequence``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown initializer or activation, an invalid description, or a kernel or pool
+        that does not fit ``input_length``.
     """
-    import keras
+    import keras  # deferred: Keras/TensorFlow take seconds to import
     from keras import layers
 
-    from motifrep.nn.activations import get_activation
+    from motifrep.nn.activations import get_activation  # deferred: it imports Keras (TensorFlow)
 
     if init not in INITIALIZERS:
         raise ConfigError(f"training.init: unknown initializer {init!r} (known: {sorted(INITIALIZERS)})")
@@ -95,7 +125,26 @@ def build_model(name: str, blocks, input_length: int, n_tasks: int, l2: float = 
 
 
 def load_model(path):
-    """Load a saved ``.keras`` model (custom activations included); FormatError if it is not one."""
+    """Load a saved ``.keras`` model (custom activations included); FormatError if it is not one.
+
+    The model is loaded without compiling it (analyses need no optimizer state).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.keras`` archive (Keras 3).
+
+    Returns
+    -------
+    keras.Model
+        The model, uncompiled.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, not named ``*.keras``, not a zip file, or Keras cannot load it
+        (the first line of Keras's reason is given).
+    """
     import keras  # deferred: Keras/TensorFlow take seconds to import
 
     from motifrep.nn import activations  # noqa: F401  (deferred with Keras; registers the custom activations)

@@ -23,6 +23,7 @@ from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError, MotifrepError
 from motifrep.filters.logos import filter_logo_figure
 from motifrep.filters.matching import filter_best_matches
+from motifrep.interpret.maps import read_attribution
 from motifrep.motifs.logo import output_paths, save_figure, shade_positions
 from motifrep.motifs.meme import Motif, read_meme
 from motifrep.motifs.tf_table import load_tf_table
@@ -218,7 +219,6 @@ def attribution_logo_figure(maps: list[dict], X: np.ndarray, truth: np.ndarray, 
 
 def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -> None:
     """Workflow step: the first ``n_sequences`` maps of each panel (same sequences in every panel)."""
-    from motifrep.interpret.attribution import read_attribution
 
     maps, rows = [], None
     with Dataset(data_path) as ds:
