@@ -274,7 +274,7 @@ def bench_analysis(data: Path, model: str, cache_dir: Path) -> list[dict]:
 
 
 def bench_attribution_child(data: str, model_spec: str, n: str) -> None:
-    """Attribution timings of one task-3 model (random weights: timing only), SPEC 3.5 settings."""
+    """Attribution timings of one task-3 model (random weights: timing only), methods §6.2 settings."""
     from motifrep.interpret.attribution import benchmark_methods
 
     configure_tensorflow(1, 1)
@@ -352,7 +352,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="models whose filter and Tomtom stages are timed (none: skip)")
     parser.add_argument("--attribution", nargs="*", default=[],
                         help="task-3 models (NAME or NAME:ACTIVATION) whose attribution methods are timed on 500 "
-                             "sequences (SPEC 3.5 settings; includes tf.function tracing)")
+                             "sequences (methods §6.2 settings; includes tf.function tracing)")
     parser.add_argument("--streamed", nargs="?", type=int, const=IN_VIVO_TRAIN, metavar="N_TRAIN",
                         help="only this: CNN-2 on a random set of N_TRAIN training sequences (default the in vivo "
                              f"{IN_VIVO_TRAIN:,}) of --length nt, streamed from HDF5 vs in memory vs 200 nt in "

@@ -1,4 +1,4 @@
-"""First-layer activations of Koo & Ploenzke 2021 (SPEC 2.2) and saving/loading models that use them."""
+"""First-layer activations of Koo & Ploenzke 2021 (methods §2.6) and saving/loading models that use them."""
 
 import keras
 import numpy as np
@@ -10,7 +10,7 @@ from motifrep.nn import zoo as models
 from motifrep.nn.activations import ACTIVATIONS, get_activation
 from motifrep.nn.build import build_model, load_model
 
-# (name, x, expected), expected worked out by hand from the formulas in SPEC 2.2 / the authors' code:
+# (name, x, expected), expected worked out by hand from the formulas in methods §2.6 / the authors' code:
 #   e = 2.718281828459045, tanh(1) = 0.7615941559557649, sigmoid(1) = 0.7310585786300049
 CASES = [
     ("exp_relu", 0.0, 0.0),                    # relu(exp(0) - 1) = 0

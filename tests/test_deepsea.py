@@ -1,4 +1,4 @@
-"""The DeepSEA bundle route on a tiny bundle laid out as the real one (SPEC 1.4)."""
+"""The DeepSEA bundle route on a tiny bundle laid out as the real one (methods §1.8)."""
 
 import json
 import runpy

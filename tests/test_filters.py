@@ -289,7 +289,7 @@ def test_bad_arguments(small_random):
 
 
 # ---------------------------------------------------------------------------------------
-# Fixed windows (SPEC 3.1: the authors' activation_pwm(..., window=19 | 20))
+# Fixed windows (methods §4.2: the authors' activation_pwm(..., window=19 | 20))
 # ---------------------------------------------------------------------------------------
 
 # 19 nt around "ACG" (columns 8-10), written out by hand; no other "ACG" in it.

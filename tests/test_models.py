@@ -103,7 +103,7 @@ def test_unknown_model_name(zoo):
         resolve(zoo, "CNN-3")
 
 
-# ---- P2 zoo (SPEC 2.2). Counts derived by hand: conv k*in*filters (no bias), BN 2*filters
+# ---- P2 zoo (methods §2.3). Counts derived by hand: conv k*in*filters (no bias), BN 2*filters
 # trainable (gamma, beta), dense in*units (no bias), output in*T + T; the flattened size is
 # (positions left after the last pool) x (last conv's filters).
 def _conv(k, c_in, f):

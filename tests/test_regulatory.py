@@ -1,4 +1,4 @@
-"""The task-3 regulatory-code set (SPEC 1.3): simulation, ground truth, pool file, HDF5 output."""
+"""The task-3 regulatory-code set (methods §1.5): simulation, ground truth, pool file, HDF5 output."""
 
 import hashlib
 import time

@@ -80,6 +80,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     """Defaults in the option help (unless None), descriptions and examples kept as written."""
 
     def _get_help_string(self, action):
+        """The option's help, with ``(default: ...)`` unless the default is None."""
         if action.default is None:
             return action.help
         return super()._get_help_string(action)
@@ -89,6 +90,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
 
 
 def _int_at_least(minimum: int, what: str):
+    """An argparse type: an integer >= ``minimum``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -118,6 +120,7 @@ def _float_in(what: str, low: float, high: float, low_open: bool = False):
 
 
 def _default_numba_cache() -> str:
+    """``$NUMBA_CACHE_DIR`` if set, else ``~/.cache/motifrep/numba``."""
     return os.environ.get("NUMBA_CACHE_DIR") or str(Path("~/.cache/motifrep/numba").expanduser())
 
 
@@ -125,6 +128,13 @@ def _default_numba_cache() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``motifrep`` argument parser, with its one command, ``filters``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser; a parsed ``filters`` command carries ``func=cmd_filters``.
+    """
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Reproduce CNN motif-representation analyses (Koo & Eddy 2019, Koo & Ploenzke 2021). "
@@ -198,6 +208,7 @@ def _quiet_fd2():
 
 
 def _import_keras():
+    """Import Keras with TensorFlow's C++ start-up lines silenced; return the module."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "keras" in sys.modules:
         import keras
@@ -208,6 +219,7 @@ def _import_keras():
 
 
 def _check_file(path: Path, what: str) -> None:
+    """FormatError naming ``what`` unless ``path`` exists and is not a directory."""
     if not path.exists():
         raise FormatError(f"{path}: {what} not found")
     if path.is_dir():
@@ -215,11 +227,13 @@ def _check_file(path: Path, what: str) -> None:
 
 
 def _is_hdf5(path: Path) -> bool:
+    """Whether the file starts with the HDF5 signature."""
     with open(path, "rb") as handle:
         return handle.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
 
 
 def _model_length(model) -> int | None:
+    """The input length of a one-input ``(N, L, 4)`` model (None if variable); else MotifrepError."""
     if len(model.inputs) != 1:
         raise MotifrepError(f"model {model.name!r} has {len(model.inputs)} inputs; expected one (N, L, 4) input")
     shape = tuple(model.inputs[0].shape)
@@ -229,7 +243,18 @@ def _model_length(model) -> int | None:
 
 
 def conv_layers(model) -> list:
-    """The model's Conv1D layers, in order."""
+    """The model's Conv1D layers, in order.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model.
+
+    Returns
+    -------
+    list of keras.layers.Conv1D
+        Its Conv1D layers in ``model.layers`` order (empty when it has none).
+    """
     keras = _import_keras()
     return [lay for lay in model.layers if isinstance(lay, keras.layers.Conv1D)]
 
@@ -240,6 +265,26 @@ def resolve_layer(model, spec: str | None, model_path) -> int:
     ``spec``: a Conv1D layer name, a 1-based position among the Conv1D layers, or None (the
     first). Refuses models without Conv1D layers, unknown names or positions, and Conv1D
     layers of models not built by motifrep (no ``conv{i}`` / ``conv{i}_act`` naming).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The loaded model.
+    spec : str or None
+        The ``--layer`` value.
+    model_path : str or os.PathLike
+        The model file, for messages.
+
+    Returns
+    -------
+    int
+        The 1-based conv index ``i`` (layer ``conv{i}``).
+
+    Raises
+    ------
+    MotifrepError
+        No Conv1D layer, an unknown name or out-of-range position, or a layer not in
+        motifrep's layout (Conv1D layers ``conv1, conv2, ...`` up to it, and ``conv{i}_act``).
     """
     convs = conv_layers(model)
     if not convs:
@@ -268,7 +313,33 @@ def resolve_layer(model, spec: str | None, model_path) -> int:
 
 
 def load_sequences(path: Path, length: int | None, max_sequences: int | None):
-    """``(X uint8 (N, L, 4), description)`` from a FASTA file or a motifrep HDF5 data set."""
+    """``(X uint8 (N, L, 4), description)`` from a FASTA file or a motifrep HDF5 data set.
+
+    A file starting with the HDF5 signature is read as a data set (its test split,
+    :class:`motifrep.datasets.store.Dataset`); anything else as FASTA
+    (:func:`motifrep.datasets.genome.read_fasta_onehot`).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The sequence file.
+    length : int or None
+        The model's input length (None: any, equal for all records).
+    max_sequences : int or None
+        Keep only the first this many sequences.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        uint8 ``(N, L, 4)`` one-hot.
+    description : str
+        What was read, for the summary line.
+
+    Raises
+    ------
+    FormatError
+        A malformed FASTA or data set, or sequences of another length than ``length``.
+    """
     if _is_hdf5(path):
 
         with Dataset(path) as ds:
@@ -285,7 +356,28 @@ def load_sequences(path: Path, length: int | None, max_sequences: int | None):
 
 
 def load_motifs(spec: str):
-    """``(motifs, label)``: a pyjaspar release's CORE vertebrates, or a MEME file."""
+    """``(motifs, label)``: a pyjaspar release's CORE vertebrates, or a MEME file.
+
+    Parameters
+    ----------
+    spec : str
+        The ``--motifs`` value: a release name starting with ``JASPAR`` (any case; used when
+        no file of that name exists) or a MEME file path.
+
+    Returns
+    -------
+    motifs : list of Motif
+        The target motifs.
+    label : str
+        How the summary names them.
+
+    Raises
+    ------
+    MotifrepError
+        A ``JASPAR...`` name that is not a release shipped with pyjaspar.
+    FormatError
+        Neither an existing file nor a release name, a directory, or a malformed MEME file.
+    """
 
     path = Path(spec)
     if spec.upper().startswith("JASPAR") and not path.exists():
@@ -304,6 +396,7 @@ def load_motifs(spec: str):
 
 
 def _empty_tf_table():
+    """A TF table without rows (no ``--tf-table``)."""
     import pandas as pd
 
 
@@ -314,6 +407,24 @@ def _empty_tf_table():
 
 
 def cmd_filters(args) -> int:
+    """``motifrep filters``: a conv layer's filters as motifs, matched to JASPAR (outputs: :data:`OUTPUTS`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``filters`` command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        0; the outputs are in ``args.out`` and a summary is printed on stdout.
+
+    Raises
+    ------
+    MotifrepError
+        Any expected problem (missing or malformed input, unsupported model or layer, bad
+        ``--out``); :func:`main` prints it as one line.
+    """
     import numpy as np
 
     model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
@@ -383,7 +494,21 @@ def cmd_filters(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 error, 2 bad command line)."""
+    """Run the command line; returns the exit status (0 ok, 1 error, 2 bad command line).
+
+    A :class:`~motifrep.errors.MotifrepError` is printed as one ``motifrep: error: ...`` line
+    on stderr; argparse prints ``--help`` and usage errors itself.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success (and for ``--help``), 1 for an expected error, 2 for a bad command line.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

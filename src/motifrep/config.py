@@ -26,6 +26,7 @@ RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu", "in_memory_max_g
 
 
 def _where(error) -> str:
+    """The dotted config key of a schema error (``(top level)`` for the root)."""
     path = ".".join(str(p) for p in error.absolute_path)
     return path or "(top level)"
 
@@ -35,6 +36,24 @@ def validate(config: dict, schema_path) -> dict:
 
     Unknown keys are errors (``additionalProperties: false`` in the schema), so a mistyped
     key is reported instead of silently ignored.
+
+    Parameters
+    ----------
+    config : dict
+        The Snakemake config; defaults of the schema are filled in place.
+    schema_path : str or os.PathLike
+        The JSON schema, as YAML (draft 2020-12).
+
+    Returns
+    -------
+    dict
+        ``config`` itself.
+
+    Raises
+    ------
+    ConfigError
+        An empty config, or the first schema violation (by key path) as one line; an unknown
+        key is named with the keys allowed there.
     """
     if not isinstance(config, dict) or not config:
         raise ConfigError("config: empty; expected a mapping of config keys (see config/README.md)")
@@ -62,17 +81,20 @@ def validate(config: dict, schema_path) -> dict:
 
 
 def _check_probs(where: str, probs) -> None:
+    """ConfigError unless ``probs`` sums to 1."""
     if not np.isclose(sum(probs), 1.0, atol=1e-6):
         raise ConfigError(f"config {where}: {list(probs)} must sum to 1 (sums to {sum(probs):.4g})")
 
 
 def dataset_size(spec: dict) -> int:
+    """Sequences of a simulated data set: n_sequences (multitask) or n_positive + n_negative."""
     if spec["kind"] == "multitask":
         return spec["n_sequences"]
     return spec["n_positive"] + spec["n_negative"]
 
 
 def _check_source(where: str, source: dict) -> None:
+    """ConfigError unless exactly one of url and path is given."""
     if bool(source.get("url")) == bool(source.get("path")):
         raise ConfigError(f"config {where}: give either url (to download) or path (a local file), not "
                           f"{'both' if source.get('url') else 'neither'}")
@@ -122,6 +144,7 @@ def check_activation(name: str) -> None:
 
 
 def _activations(config: dict, zoo: dict, experiment: dict, model: str) -> list[str]:
+    """The experiment's activations (default: the model's first), each checked."""
     names = experiment.get("activations") or [first_activation_of(zoo[model])]
     for name in names:
         check_activation(name)
@@ -129,7 +152,30 @@ def _activations(config: dict, zoo: dict, experiment: dict, model: str) -> list[
 
 
 def check_models(config: dict, zoo_path) -> dict:
-    """Load the zoo plus config ``architectures``; check every name the config uses."""
+    """Load the zoo plus config ``architectures``; check every name the config uses.
+
+    Checks every data set (:func:`check_dataset`), each experiment's data set, models (known,
+    fitting the sequence length), activations, localization and attribution requests, the
+    ``run`` list, ``filters.deep_layers``, the figures, and that runs shared by experiments
+    have the same settings (:func:`run_settings`).
+
+    Parameters
+    ----------
+    config : dict
+        The validated config (:func:`validate`).
+    zoo_path : str or os.PathLike
+        The model zoo YAML.
+
+    Returns
+    -------
+    dict
+        The zoo: model name -> blocks (:func:`motifrep.nn.zoo.load_zoo`).
+
+    Raises
+    ------
+    ConfigError
+        The first problem found, as one line naming the config key.
+    """
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
     datasets = config["datasets"]
     for name, spec in datasets.items():
@@ -168,10 +214,12 @@ def check_models(config: dict, zoo_path) -> dict:
 
 
 def _n_conv(blocks) -> int:
+    """Number of conv blocks of a model description."""
     return sum("conv" in block for block in blocks)
 
 
 def _check_deep_layers(config: dict, zoo: dict) -> None:
+    """``filters.deep_layers``: known models, layers they have."""
     for name, layers in config["filters"].get("deep_layers", {}).items():
         try:
             resolve(zoo, name)
@@ -184,6 +232,7 @@ def _check_deep_layers(config: dict, zoo: dict) -> None:
 
 
 def _check_figures(config: dict, zoo: dict) -> None:
+    """``figures``: known experiments, models, activations and layers of every panel."""
     experiments = config["experiments"]
     for fig, spec in (config.get("figures") or {}).items():
         where = f"figures.{fig}"
@@ -220,7 +269,26 @@ def filter_settings(config: dict, experiment: dict) -> dict:
 def run_settings(config: dict, zoo: dict) -> dict:
     """(dataset, model, activation, trial) -> {experiment, training, filters} of every run.
 
-    Two experiments may share a run only with the same settings, else ConfigError.
+    Two experiments may share a run only with the same settings, else ConfigError. Runs that
+    only a figure shows are added with the settings of the figure's experiment.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    zoo : dict
+        Model name -> blocks.
+
+    Returns
+    -------
+    dict
+        Run key -> ``{"experiment": name of the first experiment with it, "training": dict,
+        "filters": dict}`` (:func:`training_settings`, :func:`filter_settings`).
+
+    Raises
+    ------
+    ConfigError
+        Two experiments train one run with other settings, or an unknown activation.
     """
     runs: dict = {}
     for exp_name, exp in config["experiments"].items():
@@ -245,7 +313,27 @@ def run_settings(config: dict, zoo: dict) -> dict:
 
 
 def experiment_runs(config: dict, zoo: dict, exp_name: str) -> list[tuple[str, str, int]]:
-    """(model, activation, trial) of one experiment, in config order."""
+    """(model, activation, trial) of one experiment, in config order.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    zoo : dict
+        Model name -> blocks (for a model's default activation).
+    exp_name : str
+        A key of ``config["experiments"]``.
+
+    Returns
+    -------
+    list of tuple of (str, str, int)
+        Models, then activations (the experiment's, or the model's first), then trials.
+
+    Raises
+    ------
+    ConfigError
+        An unknown activation.
+    """
     exp = config["experiments"][exp_name]
     return [(m, a, t) for m in exp["models"] for a in _activations(config, zoo, exp, m) for t in range(exp["trials"])]
 
@@ -266,8 +354,26 @@ def config_files(config: dict) -> list[tuple[str, str]]:
 
 
 def check_files(config: dict, resolve) -> None:
-    """Every file the config names exists (``resolve`` maps a config path to the one used):
-    a missing one is an error at parse time, never a silent 'Nothing to be done'."""
+    """Every file the config names exists (``resolve`` maps a config path to the one used).
+
+    A missing one is an error at parse time, never a silent 'Nothing to be done'.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config (files listed by :func:`config_files`).
+    resolve : callable
+        Config path -> the path actually used (e.g. relative to the workflow).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        A named file does not exist, with its config key.
+    """
     for key, path in config_files(config):
         if not Path(resolve(path)).is_file():
             raise ConfigError(f"config {key}: file {path} not found (relative paths: working directory, then "

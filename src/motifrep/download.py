@@ -72,6 +72,32 @@ def download(url: str, out, sha256: str | None = None, timeout: float = 60, veri
     different from ``sha256`` (when given) is a one-line :class:`MotifrepError`. ``verify``,
     when given, is called with the temporary file before it is moved onto ``out`` (e.g.
     :func:`check_gzip`). On any failure nothing is left at ``out``.
+
+    Parameters
+    ----------
+    url : str
+        Any URL urllib opens (http, https, ftp, file).
+    out : str or os.PathLike
+        Where the file goes (written atomically; parent folders are created).
+    sha256 : str, optional
+        Expected SHA-256 as 64 hexadecimal digits (any case); None or blank: not checked.
+    timeout : float, default 60
+        Socket timeout in seconds.
+    verify : callable, optional
+        Called as ``verify(tmp_path)`` on the complete download; it may raise to refuse it.
+
+    Returns
+    -------
+    str
+        The SHA-256 (lower-case hex) of the bytes received.
+
+    Raises
+    ------
+    ConfigError
+        ``sha256`` is not 64 hexadecimal digits.
+    MotifrepError
+        The download fails, is truncated, or its SHA-256 differs from ``sha256``; or whatever
+        ``verify`` raises.
     """
     expected_sha = _expected_sha256(sha256, url)
     with atomic_path(out) as tmp:
@@ -109,7 +135,31 @@ def check_gzip(path, name=None) -> int:
 
 
 def fetch_file(out, url, sha256=None) -> None:
-    """Workflow step: download ``url`` to ``out`` (a ``.gz`` output is also read through), log its SHA-256."""
+    """Workflow step: download ``url`` to ``out`` (a ``.gz`` output is also read through), log its SHA-256.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The file to write. When its name ends in ``.gz`` the download is decompressed to the
+        end (:func:`check_gzip`) before it is kept.
+    url : str
+        The URL to fetch (http, https, ftp or file).
+    sha256 : str, optional
+        Pinned SHA-256; None or blank downloads without checking (and the log says so).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        ``sha256`` is not 64 hexadecimal digits.
+    MotifrepError
+        As :func:`download`: failed, truncated or mismatching download.
+    FormatError
+        A ``.gz`` output that is truncated or corrupt.
+    """
     verify = (lambda tmp: check_gzip(tmp, name=url)) if str(out).endswith(".gz") else None
     got = download(url, out, sha256, verify=verify)
     log.info("downloaded %s to %s (%d bytes); sha256 %s%s", url, out, Path(out).stat().st_size, got,

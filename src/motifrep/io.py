@@ -86,13 +86,43 @@ def write_json(path: str | os.PathLike, obj) -> None:
 
 
 def write_tsv(path: str | os.PathLike, frame) -> None:
-    """Write a pandas DataFrame as TSV (no index) atomically."""
+    """Write a pandas DataFrame as TSV (no index) atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write (parent folders are created).
+    frame : pandas.DataFrame
+        The table; floats are written with 6 significant digits (``%.6g``).
+
+    Returns
+    -------
+    None
+    """
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
 
 
 def writable_dir(path, what: str) -> Path:
-    """Create ``path`` if needed and check it is writable; one-line FormatError naming ``what``."""
+    """Create ``path`` if needed and check it is writable; one-line FormatError naming ``what``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory (created with its parents when missing).
+    what : str
+        How the error message names the directory (e.g. ``"--out"``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a Path.
+
+    Raises
+    ------
+    FormatError
+        The directory cannot be created or is not writable.
+    """
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,8 @@
 Log lines go to the rule's log file (and stderr); an expected error
 (:class:`~motifrep.errors.MotifrepError`) becomes one ``motifrep: error: ...`` line and exit
 status 1, without a traceback. ``workflow/scripts/*.py`` only unpack ``snakemake`` and call
-the step function that lives beside its algorithm (``simulate.simulate_synthetic``,
-``filters.extract_filters``, ``tomtom.compare_filters``, ...).
+the step function that lives beside its algorithm (``datasets.simulate.simulate_synthetic``,
+``filters.scan.extract_filters``, ``motifs.tomtom.compare_filters``, ...).
 """
 
 from __future__ import annotations
@@ -18,7 +18,30 @@ log = logging.getLogger("motifrep")
 
 
 def run_script(snakemake, func) -> None:
-    """Run ``func(snakemake)`` with logging to ``snakemake.log[0]`` and one-line errors."""
+    """Run ``func(snakemake)`` with logging to ``snakemake.log[0]`` and one-line errors.
+
+    Log records of level INFO and above go to stderr and, when the rule has a log file, to
+    ``snakemake.log[0]`` (overwritten). A :class:`~motifrep.errors.MotifrepError` raised by
+    ``func`` is logged as one ``motifrep: error: ...`` line and ends the process with exit
+    status 1, without a traceback; any other exception propagates unchanged.
+
+    Parameters
+    ----------
+    snakemake : snakemake.script.Snakemake
+        The object Snakemake injects into a script (its ``log``, ``input``, ``output``,
+        ``params``, ... as ``func`` needs them).
+    func : callable
+        Called once as ``func(snakemake)``; its return value is ignored.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SystemExit
+        With status 1 when ``func`` raises a :class:`~motifrep.errors.MotifrepError`.
+    """
     handlers = [logging.StreamHandler(sys.stderr)]
     if len(snakemake.log):
         handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))

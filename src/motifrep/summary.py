@@ -1,4 +1,12 @@
-"""Aggregate per-run results into tables."""
+"""Mean ± sd over trials: the one summary every stage's tables use.
+
+:func:`summarise` groups per-run rows (by model, and activation when present, or any ``by``
+columns) into the trial count, mean and sample standard deviation of each metric;
+:func:`format_mean_sd` writes one "mean ± sd" cell and :func:`mean_sd_markdown` a whole
+Markdown table of them. The match tables (:mod:`motifrep.filters.matching`), the
+interpretability table (:mod:`motifrep.interpret.interpretability`) and the result tables
+(:mod:`motifrep.results.tables`) all build on it; it depends on pandas only.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +21,28 @@ def format_mean_sd(mean, std) -> str:
 
 
 def summarise(table: pd.DataFrame, columns=("auroc", "aupr"), order=None, by=None) -> pd.DataFrame:
-    """Mean and sample standard deviation over trials for each model (or each ``by`` group;
-    default: model, plus activation when the table has that column).
+    """Mean and sample standard deviation over trials for each model or ``by`` group.
 
-    ``order``: model names in the order rows should appear (default: first appearance).
-    With a single trial the std is NaN (written as empty).
+    Groups are each model (or each ``by`` group; default: model, plus activation when the
+    table has that column). With a single trial the std is NaN (written as empty).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run, with the ``by`` columns and every column of ``columns``.
+    columns : sequence of str, default ("auroc", "aupr")
+        The metrics to summarise.
+    order : sequence of str, optional
+        Model names in the order rows should appear (default: first appearance); when given,
+        the rows of one model are sorted by the other ``by`` columns.
+    by : sequence of str, optional
+        Grouping columns; must include ``"model"`` when ``order`` is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``n_trials``, then ``{col}_mean`` and
+        ``{col}_std`` (ddof 1) for each of ``columns``.
     """
     if by is None:
         by = ("model", "activation") if "activation" in table.columns else ("model",)

@@ -27,7 +27,20 @@ def library_versions() -> dict[str, str]:
 
 
 def write_versions(out) -> None:
-    """Workflow step: library versions as a TSV (package, version)."""
+    """Workflow step: library versions as a TSV (package, version).
+
+    One row per entry of :func:`library_versions` (Python, the motifrep source folder and
+    every installed package of :data:`PACKAGES`), written atomically.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The TSV file to write (columns ``package``, ``version``).
+
+    Returns
+    -------
+    None
+    """
     import pandas as pd
 
 

@@ -1,4 +1,4 @@
-"""Attribution maps of one run for one method (SPEC 3.5)."""
+"""Attribution maps of one run for one method (methods §6.2)."""
 
 from motifrep.interpret.attribution import write_attribution
 from motifrep.runner import run_script

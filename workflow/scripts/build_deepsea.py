@@ -1,4 +1,4 @@
-"""Write the DeepSEA bundle's kept sequences (SPEC 1.4) as an HDF5 data set."""
+"""Write the DeepSEA bundle's kept sequences (methods §1.8) as an HDF5 data set."""
 
 from motifrep.datasets.deepsea import build_deepsea_set
 from motifrep.runner import run_script

@@ -1,4 +1,4 @@
-"""Build an in vivo data set (SPEC 1.4) from a genome FASTA and ENCODE narrowPeak files."""
+"""Build an in vivo data set (methods §1.7) from a genome FASTA and ENCODE narrowPeak files."""
 
 from motifrep.datasets.encode import build_encode_set
 from motifrep.runner import run_script

@@ -1,4 +1,4 @@
-"""Interpretability AUROC / AUPR of every attribution map of an experiment (SPEC 3.5)."""
+"""Interpretability AUROC / AUPR of every attribution map of an experiment (methods §6.4)."""
 
 from motifrep.interpret.interpretability import make_interpretability_table
 from motifrep.runner import run_script

@@ -1,4 +1,4 @@
-"""Motif localization by first-layer scans and true-PWM / PPM scans (SPEC 3.6)."""
+"""Motif localization by first-layer scans and true-PWM / PPM scans (methods §7.1)."""
 
 from motifrep.interpret.localization import make_localization
 from motifrep.runner import run_script

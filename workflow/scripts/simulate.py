@@ -1,4 +1,4 @@
-"""Simulate a synthetic multitask data set (SPEC 1.2)."""
+"""Simulate a synthetic multitask data set (methods §1.4)."""
 
 from motifrep.runner import run_script
 from motifrep.datasets.simulate import simulate_synthetic

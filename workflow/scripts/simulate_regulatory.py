@@ -1,4 +1,4 @@
-"""Simulate a binary "regulatory code" data set (SPEC 1.3, P2 task 3)."""
+"""Simulate a binary "regulatory code" data set (methods §1.5, P2 task 3)."""
 
 from motifrep.datasets.regulatory import build_regulatory_set
 from motifrep.runner import run_script

@@ -1,4 +1,4 @@
-"""The DeepSEA bundle route: the papers' exact in vivo data in our HDF5 layout (SPEC 1.4).
+"""The DeepSEA bundle route: the papers' exact in vivo data in our HDF5 layout (methods §1.8).
 
 ``deepsea_train_bundle.v0.9.tar.gz`` unpacks to ``deepsea_train/{train,valid,test}.mat``:
 
@@ -13,7 +13,7 @@
   copies (``keep_reverse_complements=True``); with ``False`` only the first half is kept, after
   checking on the first block of rows that the second half is indeed its reverse complement.
 
-With the 12 columns of SPEC 1.4 and both copies kept, the authors report 270,382 train and
+With the 12 columns of methods §1.6 and both copies kept, the authors report 270,382 train and
 23,768 test sequences (rows positive for at least one of the 12 columns).
 
 Memory: train is read ``block_rows`` sequences at a time (about ``block_rows`` × L × 4 bytes
@@ -50,6 +50,7 @@ _COPY_BYTES = 1 << 22
 
 
 def _one_line(exc) -> str:
+    """An exception's message on one line (its type name when empty)."""
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
@@ -62,6 +63,25 @@ def extract_bundle(tar_path, train, valid, test) -> dict:
     name (``deepsea_train/train.mat`` etc.). All three outputs appear together or not at all.
     A missing member or a truncated/corrupt archive is a one-line :class:`FormatError`.
     Returns the bytes written per split.
+
+    Parameters
+    ----------
+    tar_path : str or os.PathLike
+        ``deepsea_train_bundle.v0.9.tar.gz``.
+    train, valid, test : str or os.PathLike
+        Where ``train.mat``, ``valid.mat`` and ``test.mat`` go.
+
+    Returns
+    -------
+    dict
+        ``{"train": bytes, "valid": bytes, "test": bytes}``.
+
+    Raises
+    ------
+    FormatError
+        The archive is missing, truncated or corrupt, lacks a member, or a member is short.
+    MotifrepError
+        An output cannot be written.
     """
     tar_path = Path(tar_path)
     outputs = {"train": train, "valid": valid, "test": test}
@@ -107,6 +127,7 @@ def _copy_member(tar, member, dest: Path, final, tar_path) -> int:
 # --------------------------------------------------------------------------- reading
 
 def _check_columns(path, yname: str, columns, n_labels: int) -> list[int]:
+    """The label columns as ints; ConfigError if one is outside 0 .. n_labels - 1."""
     cols = [int(c) for c in columns]
     bad = [c for c in cols if not 0 <= c < n_labels]
     if bad:
@@ -116,6 +137,7 @@ def _check_columns(path, yname: str, columns, n_labels: int) -> list[int]:
 
 
 def _check_dtypes(path, xname, xdtype, yname, ydtype) -> None:
+    """FormatError unless sequences are uint8 (or bool) and labels integer."""
     if np.dtype(xdtype) not in (np.uint8, np.bool_):
         raise FormatError(f"{path}: '{xname}' has dtype {xdtype}, expected uint8 one-hot")
     if np.dtype(ydtype).kind not in "biu":
@@ -138,6 +160,7 @@ def _h5_variables(f, path):
 
 
 def _open_h5(path, block_rows: int) -> h5py.File:
+    """train.mat opened read-only with a chunk cache sized for ``block_rows``; one-line FormatErrors."""
     try:  # chunk cache: room for about two blocks, so chunks spanning a block boundary decompress once
         return h5py.File(path, "r", rdcc_nbytes=max(1 << 24, 8000 * block_rows), rdcc_nslots=100003)
     except FileNotFoundError:
@@ -178,6 +201,7 @@ def _mat_shapes(path, split):
 
 
 def _loadmat(path, name) -> np.ndarray:
+    """One variable of a MATLAB v5 file, whole; FormatError if it cannot be decoded."""
     import scipy.io
 
     try:
@@ -227,6 +251,7 @@ def _check_pairs(path, split, n, x_fwd, y_fwd, x_rc, y_rc) -> None:
 
 
 def _h5_read(path, dataset, selection) -> np.ndarray:
+    """``dataset[selection]``; a read error (e.g. a truncated file) is a one-line FormatError."""
     try:
         return dataset[selection]
     except OSError as exc:
@@ -286,6 +311,39 @@ def read_split(path, split: str, columns, keep_reverse_complements: bool = True,
     ``Y``: uint8 (n, len(columns)), the given 0-based label columns in the given order. Kept:
     rows positive for at least one of ``columns`` (and only the forward half when
     ``keep_reverse_complements`` is false). Problems are one-line errors naming the file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The split's ``.mat`` file (train: MATLAB v7.3; valid, test: MATLAB v5).
+    split : {"train", "valid", "test"}
+        Which split the file holds.
+    columns : sequence of int
+        0-based label columns, in task order.
+    keep_reverse_complements : bool, default True
+        Keep the reverse-complement half (the authors did).
+    block_rows : int, default 10000
+        Sequences per block.
+
+    Yields
+    ------
+    rows : numpy.ndarray
+        int64 row indices in the bundle.
+    X : numpy.ndarray
+        uint8 ``(n, L, 4)`` one-hot, A, C, G, T.
+    Y : numpy.ndarray
+        uint8 ``(n, len(columns))``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``split`` (raised at once).
+    FormatError
+        A missing or unreadable file, missing variables, wrong shapes or dtypes, labels not
+        0/1, sequences not one-hot, or (without reverse complements) a second half that is
+        not the first's reverse complement; raised while iterating.
+    ConfigError
+        A label column out of range; raised while iterating.
     """
     if split == "train":
         return _train_blocks(path, columns, keep_reverse_complements, int(block_rows))
@@ -297,6 +355,7 @@ def read_split(path, split: str, columns, keep_reverse_complements: bool = True,
 # --------------------------------------------------------------------------- building
 
 def _check_request(columns, task_names, block_rows) -> tuple[list[int], list[str]]:
+    """Columns as distinct ints, one task name each, ``block_rows`` >= 1; else ConfigError."""
     try:
         cols = [int(c) for c in columns]
     except (TypeError, ValueError):
@@ -312,6 +371,7 @@ def _check_request(columns, task_names, block_rows) -> tuple[list[int], list[str
 
 
 def _write_split(writer, path, split, columns, task_names, keep_rc, block_rows, n_rows) -> dict:
+    """Append one split's kept sequences to ``writer``; return scanned, kept and positives per task."""
     start = time.perf_counter()
     kept, positives = 0, np.zeros(len(columns), np.int64)
     for _, X, Y in read_split(path, split, columns, keep_rc, block_rows):
@@ -336,6 +396,35 @@ def build_deepsea_set(out, train_mat, valid_mat, test_mat, columns, task_names, 
     rows positive for none of them are dropped. Splits: train, valid, test as in the bundle.
     Headers of all three files are checked before anything is written; the output appears
     atomically (and is byte-identical for the same inputs). Returns per-split counts.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The HDF5 file to write.
+    train_mat, valid_mat, test_mat : str or os.PathLike
+        The bundle's three files (:func:`extract_bundle`).
+    columns : sequence of int
+        0-based label columns, one per task, distinct.
+    task_names : sequence of str
+        One name per column.
+    keep_reverse_complements : bool, default True
+        Keep both strands (the authors' choice) or the forward half only.
+    block_rows : int, default 10000
+        Sequences read and written at a time (>= 1).
+
+    Returns
+    -------
+    dict
+        Per split: ``{"scanned", "kept", "positives": {task: count}}``.
+
+    Raises
+    ------
+    ConfigError
+        Non-integer, duplicate or out-of-range columns, a count of task names that differs,
+        or ``block_rows`` < 1.
+    FormatError
+        As :func:`read_split`, splits of different sequence lengths, or a split without any
+        kept sequence.
     """
     columns, task_names = _check_request(columns, task_names, block_rows)
     keep_rc = bool(keep_reverse_complements)

@@ -1,4 +1,4 @@
-"""In vivo data set from a genome FASTA and ChIP-seq peaks, by DeepSEA's recipe (SPEC 1.4).
+"""In vivo data set from a genome FASTA and ChIP-seq peaks, by DeepSEA's recipe (methods §1.7).
 
 1. The genome is cut into ``bin_size`` (200) nt bins (``bedtools makewindows``).
 2. A bin is positive for an experiment when one of its peaks covers strictly more than
@@ -49,6 +49,7 @@ _IS_ACGT[np.frombuffer(b"ACGT", np.uint8)] = True
 
 
 def _experiment_record(path, lineno: int, record: dict, seen: set) -> dict:
+    """One checked experiment row (empty fields as None); ``FILE:LINE`` FormatErrors."""
     name, url, sha, column = (record[c] for c in EXPERIMENT_COLUMNS)
     if not name:
         raise FormatError(f"{path}:{lineno}: empty experiment name")
@@ -71,6 +72,25 @@ def read_experiment_table(path) -> pd.DataFrame:
     ``experiment``, ``url`` (a URL or a local path; None when empty: a DeepSEA-bundle table needs
     none), ``sha256`` (None when empty), ``deepsea_column`` (int or None). Problems are one-line
     ``FILE:LINE: what`` errors; :func:`check_experiment_table` checks what a data set kind needs.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The table, with columns ``tf, jaspar_id, accepted_ids, experiment, url, sha256,
+        deepsea_column``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per experiment; the experiment columns are of dtype object, so empty fields
+        stay None.
+
+    Raises
+    ------
+    FormatError
+        As :func:`motifrep.motifs.tf_table.load_tf_table`, or an empty or duplicate experiment
+        name, a ``sha256`` that is not 64 hexadecimal digits, or a ``deepsea_column`` that is
+        not a non-negative integer.
     """
     tfs = load_tf_table(path)
     rows, seen = [], set()
@@ -80,7 +100,26 @@ def read_experiment_table(path) -> pd.DataFrame:
 
 
 def check_experiment_table(table: pd.DataFrame, kind: str, where: str) -> None:
-    """An encode data set needs a url (or local path) per experiment; a deepsea one a deepsea_column."""
+    """An encode data set needs a url (or local path) per experiment; a deepsea one a deepsea_column.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`read_experiment_table`.
+    kind : {"encode", "deepsea"}
+        The data set kind; anything but ``"encode"`` is checked as ``"deepsea"``.
+    where : str
+        Prefix of the message (e.g. the config key).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        Experiments lacking the column their kind needs (all named).
+    """
     column, what = ("url", "a url or path") if kind == "encode" else ("deepsea_column", "a deepsea_column")
     missing = table.loc[table[column].isna(), "experiment"].tolist()
     if missing:
@@ -91,6 +130,7 @@ def check_experiment_table(table: pd.DataFrame, kind: str, where: str) -> None:
 
 
 def _require_bedtools() -> None:
+    """MotifrepError unless ``bedtools`` is on PATH."""
     if shutil.which("bedtools") is None:
         raise MotifrepError("bedtools not found on PATH: install it (apt-get install bedtools, "
                             "or conda install bioconda::bedtools)")
@@ -155,6 +195,35 @@ def bin_labels(chrom_sizes: dict, peaks: dict, bin_size: int = 200, min_fraction
     A bin is positive for an experiment when one peak overlaps it by more than
     ``bin_size * min_fraction`` nt. Returns (DataFrame(chrom, start), Y uint8 (n, T)) in genome
     order; ``chroms`` (None: all) limits the chromosomes.
+
+    Parameters
+    ----------
+    chrom_sizes : dict
+        Chromosome -> length, in genome order.
+    peaks : dict
+        Experiment name -> DataFrame(chrom, start, end).
+    bin_size : int, default 200
+        Bin width in nt.
+    min_fraction : float, default 0.5
+        Fraction of a bin a peak must cover (strictly more).
+    chroms : sequence of str, optional
+        The chromosomes to label (default: all).
+    scratch_dir : str or os.PathLike, optional
+        Where bedtools' scratch folder goes (default: the system temp folder).
+
+    Returns
+    -------
+    bins : pandas.DataFrame
+        Columns ``chrom``, ``start`` of the positive bins.
+    Y : numpy.ndarray
+        uint8 ``(n, T)`` labels.
+
+    Raises
+    ------
+    ConfigError
+        A chromosome of ``chroms`` is not in ``chrom_sizes``.
+    MotifrepError
+        bedtools is not on PATH or fails.
     """
     _require_bedtools()
     used = _used_chroms(chrom_sizes, chroms)
@@ -220,6 +289,7 @@ class _Batcher:
         self.positives = {s: np.zeros(writer.n_tasks, np.int64) for s in SPLITS}
 
     def add(self, X: np.ndarray, Y: np.ndarray, split: str) -> None:
+        """Collect one block of ``split``; flush on a change of split or when enough rows are held."""
         if split != self.split:
             self.flush()
             self.split = split
@@ -229,6 +299,7 @@ class _Batcher:
             self.flush()
 
     def flush(self) -> None:
+        """Append the collected rows (and, for train with reverse complements, their copies)."""
         if not self.X:
             return
         X, Y = np.concatenate(self.X), np.concatenate(self.Y)
@@ -261,6 +332,7 @@ def _write_set(path, fa, sizes: dict, bins: pd.DataFrame, Y: np.ndarray, split_o
 
 def _check_settings(peak_files: dict, experiments_order, bin_size, length, min_fraction, valid_chroms,
                     test_chroms) -> list[str]:
+    """The experiment names, after checking names, sizes, fraction and chromosome splits (ConfigError)."""
     names = [str(n) for n in experiments_order]
     if not names or len(set(names)) != len(names):
         raise ConfigError(f"experiments: need distinct experiment names, got {names}")
@@ -277,6 +349,7 @@ def _check_settings(peak_files: dict, experiments_order, bin_size, length, min_f
 
 
 def _split_map(used: list, valid_chroms, test_chroms) -> dict:
+    """Chromosome -> its split (test, valid, else train)."""
     return {c: "test" if c in set(test_chroms) else "valid" if c in set(valid_chroms) else "train" for c in used}
 
 
@@ -299,6 +372,49 @@ def build_encode_set(out, genome, peak_files: dict, experiments_order, bin_size=
 
     ``peak_files``: experiment name -> narrowPeak path; ``experiments_order``: the task order.
     ``task_names`` (default: the experiment names) label the tasks in the file, e.g. the TFs.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The HDF5 file to write.
+    genome : str or os.PathLike
+        The genome FASTA (:func:`motifrep.datasets.genome.open_fasta`).
+    peak_files : dict
+        Experiment name -> narrowPeak file (plain or gzip).
+    experiments_order : sequence of str
+        The experiments (distinct, the keys of ``peak_files``) in task order.
+    bin_size : int, default 200
+        Bin width in nt.
+    length : int, default 1000
+        Window width in nt (>= ``bin_size``).
+    min_fraction : float, default 0.5
+        In [0, 1): a peak must cover more than ``bin_size * min_fraction`` nt of a bin.
+    valid_chroms : sequence of str, default ("chr7",)
+        Chromosomes of the valid split.
+    test_chroms : sequence of str, default ("chr8", "chr9")
+        Chromosomes of the test split (none also in ``valid_chroms``).
+    chroms : sequence of str, optional
+        Limit to these chromosomes (default: all of the FASTA).
+    reverse_complement : bool, default False
+        Follow every train block with its reverse complement.
+    task_names : sequence of str, optional
+        One name per experiment.
+
+    Returns
+    -------
+    dict
+        ``{"rows": {split: n}, "positives": {split: [per task]}, "dropped": {"chromosome
+        end": n, "N": n}}``.
+
+    Raises
+    ------
+    ConfigError
+        Inconsistent settings (experiment names, sizes, fractions, chromosomes in both splits
+        or not in the genome, task-name count).
+    FormatError
+        A FASTA or narrowPeak problem.
+    MotifrepError
+        bedtools is missing or fails, or a split ends up without positive bins or sequences.
     """
     names = _check_settings(peak_files, experiments_order, bin_size, length, min_fraction, valid_chroms,
                             test_chroms)
@@ -337,6 +453,7 @@ def build_encode_set(out, genome, peak_files: dict, experiments_order, bin_size=
 
 
 def _log_counts(stats: dict, names: list, seconds: float, out) -> None:
+    """Log the rows written, the windows dropped and the positives per split."""
     total = sum(stats["rows"].values())
     log.info("wrote %d sequences to %s in %.1f s (%.0f sequences/s); dropped %d windows past a chromosome end, "
              "%d with N", total, out, seconds, total / max(seconds, 1e-9), stats["dropped"]["chromosome end"],

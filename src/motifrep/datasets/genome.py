@@ -49,6 +49,24 @@ def open_fasta(path, rebuild: bool = True):
 
     The index (``.fai``, and ``.gzi`` for bgzip) is built next to the file when missing, or
     when stale and ``rebuild``. A plain-gzip FASTA or a malformed one is a one-line FormatError.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The FASTA (plain, or bgzip-compressed and named ``*.gz`` / ``*.bgz``).
+    rebuild : bool, default True
+        Rebuild a stale index.
+
+    Returns
+    -------
+    pyfaidx.Fasta
+        The open FASTA; close it when done.
+
+    Raises
+    ------
+    FormatError
+        A missing file, plain gzip, a badly named bgzip file, a FASTA pyfaidx cannot index
+        (no half-built index is left behind), or no records.
     """
     from pyfaidx import Fasta, FastaIndexingError, UnsupportedCompressionFormat
 
@@ -76,6 +94,7 @@ def open_fasta(path, rebuild: bool = True):
 
 
 def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message (its type name when empty)."""
     text = str(exc.args[0]) if exc.args else ""  # args[0]: a KeyError's str() adds quotes
     return (text.strip().splitlines() or [type(exc).__name__])[0]
 
@@ -111,6 +130,7 @@ class _FastaCheck:
         self.mid = False  # inside an unfinished sequence line (its start already checked)
 
     def _seq(self, text: bytes) -> None:
+        """Check sequence text: after a header, only A, C, G, T, N (either case)."""
         if self.records == 0:
             raise FormatError(f"{self.path}:{self.lineno}: sequence before the first '>' header")
         bad = text.translate(None, ALPHABET)
@@ -118,6 +138,7 @@ class _FastaCheck:
             raise FormatError(f"{self.path}:{self.lineno}: character {chr(bad[0])!r} is not A, C, G, T or N")
 
     def _line(self, line: bytes) -> None:
+        """Check one whole line (a named header or sequence) and count it."""
         if line.startswith(b">"):
             if not line[1:].strip():
                 raise FormatError(f"{self.path}:{self.lineno}: FASTA header without a name")
@@ -127,6 +148,7 @@ class _FastaCheck:
         self.lineno += 1
 
     def feed(self, block: bytes) -> None:
+        """Check the next block of decompressed bytes (lines may span blocks)."""
         if self.mid:
             nl = block.find(b"\n")
             self._seq(block if nl < 0 else block[:nl])
@@ -148,6 +170,7 @@ class _FastaCheck:
             self.mid = True
 
     def finish(self) -> int:
+        """Check the last line; return the record count (FormatError if none)."""
         if self.carry:
             self._line(self.carry)
         if self.records == 0:
@@ -176,8 +199,33 @@ def _gunzip_checked(gz_in, out) -> int:
 
 
 def unpack_genome(gz_in, fasta_out, fai_out=None) -> None:
-    """Workflow step: gunzip a downloaded ``.fa.gz`` to a plain FASTA (streamed, alphabet checked)
-    and index it (``fasta_out + '.fai'``, pyfaidx). Both files appear only after every check passed."""
+    """Workflow step: gunzip a downloaded ``.fa.gz`` to a plain FASTA and index it.
+
+    The file is decompressed as a stream with its alphabet checked (headers named, only A,
+    C, G, T, N in sequence lines) and indexed by pyfaidx (``fasta_out + '.fai'``). Both files
+    appear only after every check passed.
+
+    Parameters
+    ----------
+    gz_in : str or os.PathLike
+        The gzip-compressed FASTA.
+    fasta_out : str or os.PathLike
+        The plain FASTA to write.
+    fai_out : str or os.PathLike, optional
+        The index; must be ``fasta_out + '.fai'`` (the default).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        ``fai_out`` is not named ``fasta_out + '.fai'``.
+    FormatError
+        A missing, truncated or corrupt gzip file, a FASTA error (naming the line), or a
+        FASTA pyfaidx cannot index.
+    """
     from pyfaidx import Fasta, FastaIndexingError
 
     fai_out = Path(str(fasta_out) + ".fai") if fai_out is None else Path(fai_out)
@@ -201,6 +249,29 @@ def read_fasta_onehot(path, length: int | None):
     Every record must have ``length`` bases (or, when ``length`` is None, the first
     record's). Raises :class:`FormatError` naming the file, record and 1-based position of
     the first other letter, or the first record of another length.
+
+    Blank lines and ``;`` comment lines are skipped; a record is named by the first word of
+    its header.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The FASTA file (plain text).
+    length : int or None
+        Required record length; None: that of the first record.
+
+    Returns
+    -------
+    X : numpy.ndarray
+        uint8 ``(N, L, 4)`` one-hot in A, C, G, T order.
+    names : list of str
+        The record names, in file order.
+
+    Raises
+    ------
+    FormatError
+        Non-ASCII bytes, sequence before the first header, no records, a record of another
+        length, or a letter other than A, C, G, T (either case).
     """
     path = Path(path)
     try:

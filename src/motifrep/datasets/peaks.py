@@ -39,6 +39,7 @@ def _text_lines(path: Path) -> list[str]:
 
 
 def _interval(path, lineno: int, fields: list[str], chrom_sizes: dict) -> tuple[str, int, int]:
+    """``(chrom, start, end)`` of one peak line, checked against the genome; ``FILE:LINE`` FormatErrors."""
     chrom = fields[0]
     if not (_INTEGER.fullmatch(fields[1]) and _INTEGER.fullmatch(fields[2])):
         raise FormatError(f"{path}:{lineno}: start and end must be integers, got {fields[1]!r} and {fields[2]!r}")

@@ -1,4 +1,4 @@
-"""The synthetic "regulatory code" set of Koo & Ploenzke 2021, task 3 (SPEC 1.3).
+"""The synthetic "regulatory code" set of Koo & Ploenzke 2021, task 3 (methods §1.5).
 
 Binary labels: a positive sequence holds 3..7 motifs drawn from the 5 core TFs (SP1, Gabpa,
 CEBPB, MAX, YY1; both strands, 10 PWMs), label 1; a negative holds 3..7 motifs drawn from a
@@ -8,10 +8,17 @@ sequence. Placement, gaps and base sampling are those of :mod:`motifrep.datasets
 
 Per-position ground truth (``info_mask``): 1 where the generating column carries
 information, ``log2(4) + sum_b p_b log2 p_b > 0.01`` bits (the authors' definition; uniform
-background is 0).
+background is 0), computed by :func:`motifrep.motifs.information.information_content`.
 
 The 50 background motifs are chosen once (:func:`choose_background_pool`, CLI
 ``python -m motifrep.datasets.regulatory choose-pool``) and kept in ``resources/task3_pool.tsv``.
+
+The module holds the simulation (:func:`simulate_regulatory`), the background-pool rule
+(:func:`choose_background_pool`, which runs :func:`motifrep.motifs.tomtom.run_tomtom`), the
+pool file's reader and writer (:func:`load_pool`, :func:`format_pool`), the workflow step
+(:func:`build_regulatory_set`: core TFs from a TF table, read by
+:func:`motifrep.motifs.tf_table.load_tf_table`; HDF5 written by
+:func:`motifrep.datasets.store.write_simulated`) and the ``choose-pool`` command line.
 """
 
 from __future__ import annotations
@@ -74,8 +81,9 @@ The first run compiles memelite's numba kernels (about 90 s; cached in $NUMBA_CA
 
 def simulate_regulatory(core_pwms, pool_pwms, n_positive: int, n_negative: int, length: int, count_probs,
                         min_motifs: int, seed: int) -> SimulatedSet:
-    """Simulate the task-3 set (module docstring): ``n_positive`` then ``n_negative`` sequences,
-    shuffled together with one permutation.
+    """Simulate the task-3 set (module docstring).
+
+    ``n_positive`` then ``n_negative`` sequences, shuffled together with one permutation.
 
     ``core_pwms``: the core TFs' ``(width, 4)`` matrices; ``pool_pwms``: the background TFs'
     matrices (not including the core ones). PWM index ``p`` (truth ``pwm``, HDF5 ``motifs``)
@@ -83,6 +91,34 @@ def simulate_regulatory(core_pwms, pool_pwms, n_positive: int, n_negative: int, 
     the core PWMs; truth ``tf`` is ``p // 2``, the TF's index in ``core + pool``.
     ``count_probs[k]`` is P(min_motifs + k motifs). All draws come from
     ``np.random.default_rng(seed)``: positives' layout, negatives' layout, the shuffle, bases.
+
+    Parameters
+    ----------
+    core_pwms : list of numpy.ndarray
+        The core TFs' ``(width, 4)`` matrices.
+    pool_pwms : list of numpy.ndarray
+        The background TFs' matrices.
+    n_positive, n_negative : int
+        Sequences of each class (>= 1 each).
+    length : int
+        Sequence length in nt.
+    count_probs : sequence of float
+        Probabilities of ``min_motifs``, ``min_motifs + 1``, ... motifs per sequence.
+    min_motifs : int
+        Fewest motifs per sequence (>= 1).
+    seed : int
+        Seed of the one generator.
+
+    Returns
+    -------
+    SimulatedSet
+        With ``info_mask``; ``Y`` is ``(N, 1)``, 1 for positives.
+
+    Raises
+    ------
+    ConfigError
+        ``count_probs`` is not a distribution, ``min_motifs`` < 1, a class is empty, or the
+        most motifs of the widest PWM do not fit in ``length``.
     """
     probs = check_count_probs(count_probs)
     if min_motifs < 1:
@@ -147,9 +183,26 @@ def choose_background_pool(jaspar_motifs, core_ids, n: int = 50, seed: int = 22,
 
 
 def load_pool(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a pool file: ``#`` comment lines, a tab-separated header ``jaspar_id  name``, one
-    motif per line. Returns columns ``jaspar_id``, ``name`` in file order; malformed lines and
-    duplicate IDs are one-line :class:`FormatError` ``FILE:LINE: what``.
+    """Read a pool file: the background motifs of the task-3 set.
+
+    ``#`` comment lines, a tab-separated header ``jaspar_id  name``, one motif per line.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The pool file (e.g. ``resources/task3_pool.tsv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``jaspar_id``, ``name`` in file order.
+
+    Raises
+    ------
+    FormatError
+        One line, ``FILE:LINE: what``: a missing or non-text file, a header not starting
+        with ``jaspar_id  name``, a line with another number of fields, an empty or
+        duplicate ID, or no rows.
     """
     header, rows, seen = None, [], {}
     for lineno, line in enumerate(read_lines(path, "motif pool file"), start=1):
@@ -185,6 +238,7 @@ def format_pool(motifs: list[Motif], comments: list[str]) -> str:
 
 
 def _lookup(motifs: dict, ids, source, jaspar_meme) -> list[np.ndarray]:
+    """The matrices of ``ids``; ConfigError naming ``source`` for an ID not in the MEME file."""
     for jaspar_id in ids:
         if jaspar_id not in motifs:
             raise ConfigError(f"{source}: JASPAR ID {jaspar_id!r} is not in {jaspar_meme}")
@@ -193,7 +247,39 @@ def _lookup(motifs: dict, ids, source, jaspar_meme) -> list[np.ndarray]:
 
 def build_regulatory_set(jaspar_meme, core_table, pool_table, out, n_positive, n_negative, length,
                          motif_count_probs, min_motifs, split, seed, config=None) -> None:
-    """SPEC 1.3: simulate the task-3 set from the core TF table and the pool file, write HDF5."""
+    """methods §1.5: simulate the task-3 set from the core TF table and the pool file, write HDF5.
+
+    Parameters
+    ----------
+    jaspar_meme : str or os.PathLike
+        MEME file holding every core and pool JASPAR ID.
+    core_table : str or os.PathLike
+        TF table of the core TFs (``resources/task3_core.tsv``).
+    pool_table : str or os.PathLike
+        Pool file of the background motifs (:func:`load_pool`).
+    out : str or os.PathLike
+        The HDF5 file to write; its one task is named ``"regulatory"``.
+    n_positive, n_negative, length, motif_count_probs, min_motifs
+        As :func:`simulate_regulatory`.
+    split : sequence of 3 float
+        Train, valid, test fractions summing to 1.
+    seed : int
+        Seed of the simulation (:func:`simulate_regulatory`).
+    config : dict, optional
+        Recorded in the file.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        A pool ID that is also a core ID, an ID not in ``jaspar_meme``, or bad simulation
+        settings or ``split``.
+    FormatError
+        A malformed TF table, pool file or MEME file.
+    """
 
     core = load_tf_table(core_table)
     pool = load_pool(pool_table)
@@ -228,7 +314,7 @@ def choose_pool_command(args) -> None:
     defaults = {"n": 50, "evalue": 0.1, "engine": "memelite", "pseudocount": 0.1}
     command += "".join(f" --{k} {getattr(args, k)}" for k, v in defaults.items() if getattr(args, k) != v)
     comments = [
-        f"Background motif pool of the P2 task-3 regulatory-code set (SPEC 1.3): {len(chosen)} JASPAR motifs.",
+        f"Background motif pool of the P2 task-3 regulatory-code set (methods §1.5): {len(chosen)} JASPAR motifs.",
         f"Rule: from {Path(args.jaspar).name} ({len(motifs)} motifs; sha256 {sha256sum(args.jaspar)}),",
         f"drop the core motifs of {args.core} and every motif with a Tomtom hit E <= {args.evalue:g}",
         f"against any core motif (engine {args.engine}, queries = core motifs, targets = the whole file, both strands,",
@@ -241,6 +327,7 @@ def choose_pool_command(args) -> None:
 
 
 def main(argv=None) -> None:
+    """``python -m motifrep.datasets.regulatory``: run a command; an expected error exits with status 1."""
     parser = argparse.ArgumentParser(prog="python -m motifrep.datasets.regulatory", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

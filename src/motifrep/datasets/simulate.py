@@ -1,4 +1,4 @@
-"""Synthetic multitask sequences with embedded JASPAR motifs (Koo & Eddy 2019, SPEC 1.2).
+"""Synthetic multitask sequences with embedded JASPAR motifs (Koo & Eddy 2019, methods §1.4).
 
 Each sequence gets 1..K motifs (K = len(count_probs)), drawn with replacement from a set of
 PWMs (each TF's PWM and its reverse complement), placed in draw order without overlap,
@@ -35,7 +35,20 @@ class SimulatedSet:
     ``truth`` one row per embedded motif (seq, tf, pwm, strand, start, end; end exclusive);
     ``mask`` uint8 ``(N, L)``: 1 where a position lies inside an embedded motif;
     ``info_mask`` uint8 ``(N, L)`` or None: 1 where the generating column carries information
-    (:func:`motifrep.datasets.regulatory.information_content` > 0.01 bits), set by the regulatory-code set.
+    (:func:`motifrep.motifs.information.information_content` > 0.01 bits), set by the regulatory-code set.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        uint8 ``(N, L, 4)`` one-hot sequences.
+    Y : numpy.ndarray
+        uint8 ``(N, T)`` labels.
+    truth : pandas.DataFrame
+        One row per embedded motif.
+    mask : numpy.ndarray
+        uint8 ``(N, L)`` motif positions.
+    info_mask : numpy.ndarray, optional
+        uint8 ``(N, L)`` informative motif positions.
     """
 
     X: np.ndarray
@@ -175,6 +188,36 @@ def simulate(
 
     ``pwms``: list of ``(width, 4)`` probability matrices to draw from; ``pwm_task[p]`` is
     the task (TF) of PWM ``p``; ``count_probs[k]`` is P(k + 1 motifs in a sequence).
+
+    Parameters
+    ----------
+    pwms : list of numpy.ndarray
+        ``(width, 4)`` probability matrices (e.g. from :func:`strand_pwms`).
+    pwm_task : array_like of int
+        Task of each PWM.
+    n_tasks : int
+        Label columns.
+    n_sequences : int
+        Sequences to simulate.
+    length : int
+        Sequence length in nt.
+    count_probs : sequence of float
+        Probabilities of 1, 2, ... motifs per sequence (non-negative, summing to 1).
+    seed : int
+        Seed of the one ``numpy.random.Generator`` every draw comes from.
+    pwm_strand : array_like of int, optional
+        +1 / -1 per PWM (default all +1), recorded in the truth table.
+
+    Returns
+    -------
+    SimulatedSet
+        Without ``info_mask``.
+
+    Raises
+    ------
+    ConfigError
+        ``count_probs`` is not a distribution, or the most motifs of the widest PWM do not
+        fit in ``length``.
     """
     probs = check_count_probs(count_probs)
     pwm_task = np.asarray(pwm_task)
@@ -213,7 +256,45 @@ def split_indices(n: int, fractions) -> dict[str, np.ndarray]:
 
 def simulate_synthetic(jaspar_meme, tf_table, out, n_sequences, length, motif_count_probs, split, seed,
                        config=None) -> None:
-    """Workflow step, SPEC 1.2: the synthetic multitask set from the TF table's JASPAR matrices."""
+    """Workflow step, methods §1.4: the synthetic multitask set from the TF table's JASPAR matrices.
+
+    Each TF's matrix and its reverse complement are drawn from (:func:`simulate`), one task
+    per TF in table order; the set is split into contiguous train, valid and test ranges
+    (:func:`split_indices`) and written as HDF5 (:func:`motifrep.datasets.store.write_simulated`).
+
+    Parameters
+    ----------
+    jaspar_meme : str or os.PathLike
+        MEME file holding every ``jaspar_id`` of the TF table.
+    tf_table : str or os.PathLike
+        The TF table (:func:`motifrep.motifs.tf_table.load_tf_table`).
+    out : str or os.PathLike
+        The HDF5 file to write.
+    n_sequences : int
+        Sequences to simulate.
+    length : int
+        Sequence length in nt.
+    motif_count_probs : sequence of float
+        Probabilities of 1, 2, ... motifs per sequence.
+    split : sequence of 3 float
+        Train, valid, test fractions summing to 1.
+    seed : int
+        Simulation seed.
+    config : dict, optional
+        Recorded in the file.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        A TF's JASPAR ID is not in ``jaspar_meme``, or bad ``motif_count_probs``, ``split``
+        or ``length``.
+    FormatError
+        A malformed TF table or MEME file.
+    """
 
     tfs = load_tf_table(tf_table)
     motifs = {m.id: m for m in read_meme(jaspar_meme)}

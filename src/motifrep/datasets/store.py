@@ -37,6 +37,7 @@ _ORDER = h5py.h5p.CRT_ORDER_TRACKED | h5py.h5p.CRT_ORDER_INDEXED
 
 
 def _dataset(group, name, data, chunks=None):
+    """An HDF5 dataset without a timestamp."""
     return group.create_dataset(name, data=data, chunks=chunks, track_times=False)
 
 
@@ -67,6 +68,31 @@ def write_simulated(path, sim, splits: dict, task_names, motif_ids, pwms, pwm_ta
 
     No object in the file carries a timestamp, so the same data give the same bytes at any
     time. ``info_mask`` is written only when ``sim.info_mask`` is set.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file to write (layout of the module docstring).
+    sim : SimulatedSet
+        Sequences, labels, ground-truth table and masks.
+    splits : dict
+        ``"train"``, ``"valid"``, ``"test"`` -> sorted row indices.
+    task_names : sequence of str
+        One name per label column.
+    motif_ids : sequence of str
+        One ID per generating PWM (attribute ``motif_ids``).
+    pwms : list of numpy.ndarray
+        The generating ``(width, 4)`` PWMs (``motifs/pwm``, zero-padded to the widest).
+    pwm_task : array_like of int
+        The task of each PWM (``motifs/task``).
+    seed : int
+        The simulation seed (attribute ``seed``).
+    config : dict, optional
+        Recorded as the JSON attribute ``config``.
+
+    Returns
+    -------
+    None
     """
     n, length, _ = sim.X.shape
     with atomic_path(path) as tmp:
@@ -131,6 +157,7 @@ class ChunkedWriter:
                                                                                                sort_keys=True)
 
     def append(self, X: np.ndarray, Y: np.ndarray, split: str) -> None:
+        """Append one block: ``X`` uint8 ``(n, L, 4)``, ``Y`` ``(n, T)`` of ``split``; ValueError if malformed."""
         if split not in self.split_rows:
             raise ValueError(f"unknown split {split!r}")
         if X.dtype != np.uint8 or X.ndim != 3 or X.shape[1:] != (self.length, 4):
@@ -148,9 +175,11 @@ class ChunkedWriter:
         self.n += n
 
     def counts(self) -> dict:
+        """Rows appended so far per split."""
         return {name: int(sum(len(r) for r in rows)) for name, rows in self.split_rows.items()}
 
     def close(self) -> None:
+        """Write the split index arrays and close the file (again: nothing)."""
         if not self.file:
             return
         g = _group(self.file, "splits")
@@ -173,6 +202,33 @@ class Dataset:
 
     Opening checks shapes and dtypes and raises :class:`FormatError` naming the file and the
     offending dataset. Use as a context manager, or call :meth:`close`.
+
+    Opening checks: ``X`` uint8 ``(N, L, 4)`` and one-hot (once per file version and process),
+    ``Y`` ``(N, T)``, each split a non-empty, sorted, unique index array below ``N``, and
+    ``mask`` / ``info_mask`` (when present) of shape ``(N, L)``, ``info_mask`` uint8.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The file.
+    file : h5py.File
+        The open file (read-only).
+    length : int
+        Sequence length ``L``.
+    n_tasks : int
+        Label columns ``T``.
+    task_names : list of str
+        The ``task_names`` attribute, or ``task0``, ``task1``, ... without one.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, not readable HDF5, or fails one of the checks.
     """
 
     def __init__(self, path):
@@ -190,6 +246,7 @@ class Dataset:
             raise
 
     def _validate(self):
+        """The checks of the class docstring; FormatError naming the file and the dataset."""
         f, p = self.file, self.path
         for name in ("X", "Y"):
             if name not in f:
@@ -241,40 +298,88 @@ class Dataset:
         self.close()
 
     def close(self):
+        """Close the HDF5 file."""
         self.file.close()
 
     @property
     def length(self) -> int:
+        """Sequence length ``L``."""
         return int(self.file["X"].shape[1])
 
     @property
     def n_tasks(self) -> int:
+        """Label columns ``T``."""
         return int(self.file["Y"].shape[1])
 
     @property
     def task_names(self) -> list[str]:
+        """The ``task_names`` attribute, or ``task0``, ``task1``, ... without one."""
         raw = self.file.attrs.get("task_names")
         return json.loads(raw) if raw is not None else [f"task{i}" for i in range(self.n_tasks)]
 
     def indices(self, split: str) -> np.ndarray:
+        """The sorted row indices (int64) of ``split``."""
         return self.file[f"splits/{split}"][()]
 
     def read_rows(self, name, idx):
-        """Rows ``idx`` (sorted, unique) of HDF5 dataset ``name``, read block by block into one array
-        (:func:`_load_rows`: runs of consecutive rows straight into place)."""
+        """Rows ``idx`` (sorted, unique) of HDF5 dataset ``name``, read block by block into one array.
+
+        Runs of consecutive rows are read straight into place (:func:`_load_rows`).
+
+        Parameters
+        ----------
+        name : str
+            An HDF5 dataset of the file (``"X"``, ``"Y"``, ``"mask"``, ``"info_mask"``).
+        idx : array_like of int
+            Sorted, unique row indices.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(len(idx), ...)`` in the dataset's dtype.
+        """
         return _load_rows(self.file[name], np.asarray(idx))
 
     def load(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        """The whole split in memory: (X uint8 (n, L, 4), Y float32 (n, T))."""
+        """The whole split in memory: (X uint8 (n, L, 4), Y float32 (n, T)).
+
+        Parameters
+        ----------
+        split : {"train", "valid", "test"}
+            The split.
+
+        Returns
+        -------
+        X : numpy.ndarray
+            uint8 ``(n, L, 4)`` one-hot sequences, in file order.
+        Y : numpy.ndarray
+            float32 ``(n, T)`` labels.
+        """
         idx = self.indices(split)
         return self.read_rows("X", idx), self.read_rows("Y", idx).astype(np.float32)
 
     def split_nbytes(self, split: str) -> int:
+        """Bytes of the split's uint8 one-hot sequences (n x L x 4)."""
         return int(self.file[f"splits/{split}"].shape[0]) * self.length * 4
 
     def position_truth(self, split: str | None = None) -> np.ndarray:
-        """Per-position ground truth ``info_mask`` (uint8 ``(n, L)``; 1 where the generating
-        column has information > 0.01 bits), all rows or those of ``split``."""
+        """Per-position ground truth ``info_mask``, all rows or those of ``split``.
+
+        Parameters
+        ----------
+        split : {"train", "valid", "test"}, optional
+            Only the rows of this split (default: all rows).
+
+        Returns
+        -------
+        numpy.ndarray
+            uint8 ``(n, L)``; 1 where the generating column has information > 0.01 bits.
+
+        Raises
+        ------
+        FormatError
+            The data set has no ``info_mask``.
+        """
         if "info_mask" not in self.file:
             raise FormatError(f"{self.path}: no per-position ground truth ('info_mask') in this data set")
         if split is None:
@@ -282,7 +387,19 @@ class Dataset:
         return self.read_rows("info_mask", self.indices(split))
 
     def truth(self) -> pd.DataFrame:
-        """The ground-truth table (one row per embedded motif)."""
+        """The ground-truth table (one row per embedded motif).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``seq, tf, pwm, strand, start, end`` (end exclusive; strand ``"+"`` or
+            ``"-"``).
+
+        Raises
+        ------
+        FormatError
+            The data set has no ``truth`` group.
+        """
         if "truth" not in self.file:
             raise FormatError(f"{self.path}: no ground truth ('truth' group) in this data set")
         g = self.file["truth"]
@@ -292,6 +409,7 @@ class Dataset:
 
 
 def nbytes_limit(gigabytes: float) -> int:
+    """``gigabytes`` GiB in bytes."""
     return int(gigabytes * (1 << 30))
 
 
@@ -331,6 +449,7 @@ class _BatchRows:
         self.path, self.idx, self.X, self.Y = path, idx, X, Y
 
     def __call__(self, pos: np.ndarray):
+        """``(X uint8, Y uint8)`` rows of split positions ``pos``, in sorted order."""
         pos = np.sort(pos)
         if self.X is not None:
             return self.X[pos], self.Y[pos]
@@ -350,6 +469,29 @@ def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_
     ``in_memory_max_gb`` (each batch gathered from that array), else each batch's rows are read
     from the HDF5 file; ``Y`` (uint8) is in memory. Batches are cast to float32 one at a time;
     the same seed gives the same batches in memory and streamed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 data set.
+    split : {"train", "valid", "test"}
+        The split.
+    batch_size : int
+        Sequences per batch (the last batch may be smaller).
+    seed : int or None
+        Shuffle seed; None keeps the file order.
+    in_memory_max_gb : float, default 4.0
+        Hold ``X`` in memory when the split's one-hot data is at most this size.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Batches of ``(X float32 (b, L, 4), Y float32 (b, T))``, prefetched.
+
+    Raises
+    ------
+    FormatError
+        The data set file is missing or not valid.
     """
     import tensorflow as tf
 

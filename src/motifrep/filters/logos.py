@@ -1,13 +1,16 @@
-"""Figures: sequence logos of first-layer filters (Fig 2, S1 Fig) and match-fraction bars (Fig 3).
+"""The logo grid of a run's filters: sequence logos of first-layer filters (Fig 2, S1 Fig).
 
-Everything here draws on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``), so
-nothing is registered with a GUI backend or pyplot's figure manager: the code runs
-headless, PNG output is rendered with Agg, and a figure is freed as soon as the returned
-object is dropped (no figure accumulates across calls). Every output path is written
-through :func:`motifrep.io.atomic_path`; its suffix picks the format.
+:func:`filter_logo_figure` draws one titled section per model (its filters' logos, each
+titled with the filter ID and its best JASPAR match), optionally followed by the
+ground-truth motifs, and writes it; :func:`build_filter_logo_figure` builds the same figure
+without saving it. ``motifrep filters`` and the workflow's logo figures
+(:func:`motifrep.results.plots.make_logo_figure`) both use it. The match-fraction bars
+(Fig 3) and the other result figures live in :mod:`motifrep.results.plots`.
 
-Logos show information content in bits against a uniform background: at each position
-the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of it.
+The logos are drawn and saved by :mod:`motifrep.motifs.logo`: information content in bits
+against a uniform background, on a bare :class:`matplotlib.figure.Figure` (never
+``pyplot``; headless, freed when dropped), every output written atomically with its suffix
+picking the format.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ _TITLE_H = 0.55  # figure title
 
 
 def _check_panels(panels, ground_truth, ncols) -> list[dict]:
+    """The figure's sections (panels, then the ground truth); MotifrepError if one is empty."""
     if ncols < 1:
         raise MotifrepError(f"ncols must be at least 1, got {ncols}")
     sections = []
@@ -57,6 +61,7 @@ def _check_panels(panels, ground_truth, ncols) -> list[dict]:
 
 
 def _section_heading(section: dict) -> str:
+    """A section's label, with the count of filters matching a JASPAR motif when labels are given."""
     labels = section.get("labels")
     if labels is None:
         return section["label"]
@@ -65,6 +70,7 @@ def _section_heading(section: dict) -> str:
 
 
 def _cell_title(motif, section: dict) -> str:
+    """A logo's title: the ground-truth name, or the filter ID and its match, shortened."""
     if "names" in section:
         return short_label(section["names"][motif.id])
     match = (section.get("labels") or {}).get(motif.id)
@@ -72,7 +78,24 @@ def _cell_title(motif, section: dict) -> str:
 
 
 def build_filter_logo_figure(panels, ground_truth=None, ncols: int = 6, title=None) -> Figure:
-    """The logo grid of :func:`filter_logo_figure`, unsaved. Logo axes have gid ``"logo"``."""
+    """The logo grid of :func:`filter_logo_figure`, unsaved. Logo axes have gid ``"logo"``.
+
+    Parameters
+    ----------
+    panels, ground_truth, ncols, title
+        As :func:`filter_logo_figure`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (pyplot-free).
+
+    Raises
+    ------
+    MotifrepError
+        ``ncols`` < 1, a panel without motifs, an empty ``ground_truth`` list, or nothing
+        to draw; or a matrix :func:`motifrep.motifs.logo.draw_logo` refuses.
+    """
     sections = _check_panels(panels, ground_truth, ncols)
     rows = [-(-len(s["motifs"]) // ncols) for s in sections]
     fig_w = _MARGIN_L + ncols * _CELL_W + _MARGIN_R
@@ -108,6 +131,30 @@ def filter_logo_figure(panels, out_paths, ground_truth=None, ncols: int = 6, tit
     left-aligned) so clipped filters of different widths compare. ``ground_truth`` (list of
     Motif) adds a last section of those logos titled by name. Output suffixes .png (150
     dpi), .pdf, .svg. Returns the (saved, pyplot-free) Figure; dropping it frees it.
+
+    Parameters
+    ----------
+    panels : list of dict
+        One dict per model: ``label`` (str), ``motifs`` (list of Motif), optional ``labels``
+        (filter ID -> best match text).
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``); checked before drawing.
+    ground_truth : list of Motif, optional
+        Motifs for a last section titled "ground-truth motifs (JASPAR)".
+    ncols : int, default 6
+        Logos per row.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output suffix, or as :func:`build_filter_logo_figure`.
     """
     output_paths(out_paths)  # fail on a bad suffix before the slow drawing
     fig = build_filter_logo_figure(panels, ground_truth, ncols, title)

@@ -1,5 +1,12 @@
 """Summaries of Tomtom hits of first-layer filters: the match fractions of Koo & Eddy 2019.
 
+:func:`match_statistics` gives one run's fractions, :func:`filter_best_matches` each
+filter's best hit, and :func:`match_table` is the workflow step that tabulates every run of
+an experiment and summarises it over trials (:func:`motifrep.summary.summarise`). The TF
+table that says which JASPAR IDs count as ground truth is read by
+:func:`motifrep.motifs.tf_table.load_tf_table`; the per-filter and per-TF report is
+:mod:`motifrep.filters.report`.
+
 Filters are identified by the tomtom query IDs (``filter{j}``). The number of filters
 comes from the filters' MEME file, not from the hits, so a filter without any hit still
 counts in the denominator.
@@ -35,11 +42,33 @@ def match_statistics(hits: pd.DataFrame, n_filters: int, tf_table, evalue_thresh
     :func:`motifrep.motifs.tomtom.read_tomtom_tsv`), already limited to significant pairs;
     ``evalue_thresh`` optionally keeps only rows with E-value <= it. ``n_filters`` is the
     number of filters in the query MEME file; it must be at least the number of distinct
-    query IDs in ``hits``. ``tf_table`` is the table from :func:`load_tf_table` (or its
-    path).
+    query IDs in ``hits``. ``tf_table`` is the table from
+    :func:`motifrep.motifs.tf_table.load_tf_table` (or its path).
 
-    Returns ``{"n_filters", "n_match_any", "n_match_ground_truth", "match_any",
-    "match_ground_truth"}``, the fractions as floats in [0, 1].
+    Parameters
+    ----------
+    hits : pandas.DataFrame
+        Tomtom hits with (at least) columns Query_ID, Target_ID, E-value.
+    n_filters : int
+        Number of filters (>= 1), the denominator of the fractions.
+    tf_table : pandas.DataFrame or str or os.PathLike
+        The TF table or its path.
+    evalue_thresh : float, optional
+        Keep only hits with E-value <= this.
+
+    Returns
+    -------
+    dict
+        ``{"n_filters", "n_match_any", "n_match_ground_truth", "match_any",
+        "match_ground_truth"}``, the counts as int, the fractions as floats in [0, 1].
+
+    Raises
+    ------
+    MotifrepError
+        ``hits`` lacks a column, ``n_filters`` is not a positive integer or is below the
+        number of distinct queries, or ``tf_table`` is neither a path nor a TF table.
+    FormatError
+        ``tf_table`` is a path to a malformed TF table.
     """
     check_hits(hits)
     if isinstance(n_filters, bool) or not isinstance(n_filters, int) or n_filters < 1:
@@ -71,6 +100,25 @@ def filter_best_matches(hits: pd.DataFrame, tf_table=None) -> pd.DataFrame:
     present), one row per filter with hits, in the order filters first appear in
     ``hits``. With ``tf_table`` a column ``tf`` names the TF(s) (comma-separated, table
     order) that accept the best target, empty when none does.
+
+    Parameters
+    ----------
+    hits : pandas.DataFrame
+        Tomtom hits with (at least) columns Query_ID, Target_ID, E-value.
+    tf_table : pandas.DataFrame or str or os.PathLike, optional
+        The TF table or its path; adds the ``tf`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per filter with hits (no rows when ``hits`` has none).
+
+    Raises
+    ------
+    MotifrepError
+        ``hits`` lacks a column, or ``tf_table`` is neither a path nor a TF table.
+    FormatError
+        ``tf_table`` is a path to a malformed TF table.
     """
     check_hits(hits)
     extra = [c for c in ("p-value", "q-value") if c in hits.columns]
@@ -87,11 +135,40 @@ def filter_best_matches(hits: pd.DataFrame, tf_table=None) -> pd.DataFrame:
 
 
 def match_table(runs, tf_table, out_table, out_summary, order) -> None:
-    """SPEC 3.3: per (model, activation, trial, layer) the fractions of filters matching any /
+    """methods §5.3: the match fractions of every run, and their mean ± std over trials.
+
+    Per (model, activation, trial, layer) the fractions of filters matching any /
     ground-truth motifs; and their mean ± std over trials.
 
     ``runs``: dicts with model, activation, trial, layer, filters (MEME path), tomtom (TSV path).
     A Tomtom table naming a filter that its filter file lacks is refused (FormatError).
+
+    Parameters
+    ----------
+    runs : iterable of dict
+        One dict per run: ``model``, ``activation`` (default ``"relu"``), ``trial``,
+        ``layer``, ``filters`` (MEME path) and ``tomtom`` (hit TSV path).
+    tf_table : str or os.PathLike
+        The TF table.
+    out_table : str or os.PathLike
+        TSV of one row per run: model, activation, trial, layer and the
+        :func:`match_statistics` columns.
+    out_summary : str or os.PathLike
+        TSV of mean and sample sd over trials per model, activation and layer.
+    order : sequence of str or None
+        Model order of the summary (:func:`motifrep.summary.summarise`).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A malformed TF table, MEME file or Tomtom table, or a Tomtom table naming a filter
+        that is not in its filter file.
+    MotifrepError
+        As :func:`match_statistics`.
     """
     import logging
 

@@ -53,6 +53,7 @@ def _check_filters(unclipped: list[Motif], clipped: list[Motif]) -> list[str]:
 
 
 def _check_known(hits: pd.DataFrame, filter_ids, jaspar_ids=None) -> None:
+    """FormatError if ``hits`` names a filter not in ``filter_ids`` or a target not in ``jaspar_ids``."""
     unknown = sorted(set(hits["Query_ID"].astype(str)) - set(filter_ids))
     if unknown:
         raise FormatError(f"tomtom hits name filter {unknown[0]!r}, which is not in the filter files")
@@ -84,8 +85,33 @@ def filter_table(unclipped: list[Motif], clipped: list[Motif], hits: pd.DataFram
     ``n_hits`` 0. Ties in E-value keep the first row of ``hits``. ``n_sites``: filter ID -> number
     of sites (the workflow's ``layer{l}_sites.tsv``); without it the MEME ``nsites=`` is used.
 
-    Raises :class:`~motifrep.errors.FormatError` (one line) when the two filter lists differ,
-    or ``hits`` names a filter not in them or a target not in ``jaspar``.
+    Parameters
+    ----------
+    unclipped : list of Motif
+        The filters' full-window motifs.
+    clipped : list of Motif
+        The same filters clipped to their informative columns.
+    hits : pandas.DataFrame
+        Tomtom hits of the clipped filters against ``jaspar``.
+    jaspar : list of Motif
+        The target motifs (for the match names).
+    tf_table : pandas.DataFrame
+        The TF table.
+    n_sites : dict, optional
+        Filter ID -> site count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per filter, columns :data:`FILTER_COLUMNS`.
+
+    Raises
+    ------
+    FormatError
+        One line, when the two filter lists differ, or ``hits`` names a filter not in them
+        or a target not in ``jaspar``.
+    MotifrepError
+        ``hits`` lacks one of the columns Query_ID, Target_ID, E-value.
     """
     check_hits(hits)
     ids = _check_filters(unclipped, clipped)
@@ -123,7 +149,26 @@ def recovered_tfs(table: pd.DataFrame, tf_table: pd.DataFrame, hits: pd.DataFram
     their ``ground_truth_tf``); ``recovered`` is ``n_filters > 0``; ``best_evalue`` is the
     lowest E-value among those filters' hits to the TF's accepted IDs (NaN if none).
 
-    Raises :class:`~motifrep.errors.FormatError` when ``hits`` names a filter not in ``table``.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`filter_table`'s output (at least columns ``filter``, ``ground_truth_tf``).
+    tf_table : pandas.DataFrame
+        The TF table.
+    hits : pandas.DataFrame
+        The Tomtom hits ``table`` was built from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per TF, columns :data:`TF_COLUMNS`.
+
+    Raises
+    ------
+    FormatError
+        ``hits`` names a filter not in ``table``.
+    MotifrepError
+        ``hits`` or ``table`` lacks a column it needs.
     """
     check_hits(hits)
     missing = [c for c in ("filter", "ground_truth_tf") if c not in table.columns]
@@ -145,6 +190,7 @@ def recovered_tfs(table: pd.DataFrame, tf_table: pd.DataFrame, hits: pd.DataFram
 
 
 def _read_sites(path, ids) -> dict:
+    """Filter ID -> site count from a sites TSV listing exactly ``ids``; else FormatError."""
     sites = pd.read_csv(path, sep="\t", dtype={"filter": str})
     if list(sites.columns) != ["filter", "n_sites"] or sorted(sites["filter"]) != sorted(ids):
         raise FormatError(f"{path}: expected columns filter, n_sites for the filters {ids[0]} .. {ids[-1]}")
@@ -155,8 +201,37 @@ def make_filter_report(unclipped_meme: str | os.PathLike, clipped_meme: str | os
                        tomtom_tsv: str | os.PathLike, jaspar_meme: str | os.PathLike,
                        tf_table_tsv: str | os.PathLike, out_filters_tsv: str | os.PathLike,
                        out_tfs_tsv: str | os.PathLike, sites_tsv: str | os.PathLike | None = None) -> None:
-    """Write :func:`filter_table` to ``out_filters_tsv`` and :func:`recovered_tfs` to
-    ``out_tfs_tsv`` (each atomically, TSV without index); ``sites_tsv``: the site counts."""
+    """Workflow step: the per-filter and per-TF report of one run's filters.
+
+    Writes :func:`filter_table` to ``out_filters_tsv`` and :func:`recovered_tfs` to
+    ``out_tfs_tsv`` (each atomically, TSV without index); ``sites_tsv``: the site counts.
+
+    Parameters
+    ----------
+    unclipped_meme, clipped_meme : str or os.PathLike
+        MEME files of the filters, full windows and clipped.
+    tomtom_tsv : str or os.PathLike
+        Tomtom hits of the clipped filters.
+    jaspar_meme : str or os.PathLike
+        The target motifs the hits refer to.
+    tf_table_tsv : str or os.PathLike
+        The TF table.
+    out_filters_tsv, out_tfs_tsv : str or os.PathLike
+        The two reports to write.
+    sites_tsv : str or os.PathLike, optional
+        TSV with columns ``filter``, ``n_sites`` (every filter once); without it the MEME
+        ``nsites=`` is reported.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A malformed input file, a sites table that does not list exactly the filters, or
+        the inconsistencies :func:`filter_table` refuses (prefixed with the files' names).
+    """
 
     tfs = load_tf_table(tf_table_tsv)
     hits = read_tomtom_tsv(tomtom_tsv)

@@ -1,4 +1,4 @@
-"""Turn convolutional filters into motifs from the sequences that activate them (SPEC 3.1).
+"""Turn convolutional filters into motifs from the sequences that activate them (methods §4.1–4.4).
 
 For each filter of a convolutional layer, every position whose activation exceeds
 ``threshold`` x (that filter's maximum over the whole set) marks a *site*; a window of the
@@ -6,6 +6,15 @@ one-hot input around that position is cut out and the windows are averaged into 
 probability matrix (PPM). The window is either the position's receptive field
 (``window=None``) or a fixed number of columns centred on it, as both authors' codes do
 (:data:`P1_WINDOW`, :data:`P2_WINDOW`; see :func:`pwm_window`).
+
+The module holds the layer activations (:func:`layer_activations`), the input window of a
+position (:func:`receptive_field`, :func:`pwm_window`), the PPMs (:func:`activation_pwms`),
+their clipping to the informative columns (:func:`clip_ppm`, information content from
+:func:`motifrep.motifs.information.information_content`) and their conversion to motifs
+(:func:`filters_to_motifs`), and the workflow step :func:`extract_filters`. Models are loaded
+by :func:`motifrep.nn.build.load_model`; what happens to the motifs next lives in
+:mod:`motifrep.motifs.tomtom` (matching), :mod:`motifrep.filters.matching` and
+:mod:`motifrep.filters.report`.
 
 Conventions (the choices this module makes):
 
@@ -86,6 +95,7 @@ ACTIVATION_CACHE_BYTES = 256 * 2**20
 
 
 def _check_layer(model, layer) -> None:
+    """MotifrepError unless ``layer`` >= 1 and the model has ``conv{layer}`` and ``conv{layer}_act``."""
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or layer < 1:
         raise MotifrepError(f"layer must be an integer >= 1, got {layer!r}")
     names = {lay.name for lay in model.layers}
@@ -95,6 +105,7 @@ def _check_layer(model, layer) -> None:
 
 
 def _submodel(model, layer: int):
+    """The model from the input to ``conv{layer}_act``."""
     import keras
 
     _check_layer(model, layer)
@@ -102,6 +113,7 @@ def _submodel(model, layer: int):
 
 
 def _check_x(model, X) -> tuple[int, int]:
+    """``(N, L)`` of non-empty ``(N, L, 4)`` sequences of the model's length; else MotifrepError."""
     shape = tuple(getattr(X, "shape", ()))
     want = tuple(model.inputs[0].shape[1:])
     if len(shape) != 3 or shape[2] != 4:
@@ -114,6 +126,7 @@ def _check_x(model, X) -> tuple[int, int]:
 
 
 def _check_batch_size(batch_size) -> None:
+    """MotifrepError unless ``batch_size`` is an integer >= 1."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise MotifrepError(f"batch_size must be an integer >= 1, got {batch_size!r}")
 
@@ -131,6 +144,28 @@ def layer_activations(model, X_uint8, layer: int = 1, batch_size: int = 512) -> 
     """Activations of ``conv{layer}`` after BN and activation, before pooling: float32 (N, L', F).
 
     Computed ``batch_size`` sequences at a time; only one batch is ever cast to float32.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by motifrep (layers ``conv{i}`` and ``conv{i}_act``).
+    X_uint8 : array_like, shape (N, L, 4)
+        One-hot sequences (uint8, or anything castable to float32), N >= 1.
+    layer : int, default 1
+        1-based conv layer.
+    batch_size : int, default 512
+        Sequences per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L', F)``: positions of the layer's output, filters.
+
+    Raises
+    ------
+    MotifrepError
+        A bad ``layer`` or ``batch_size``, a model without that conv layer, or sequences
+        that are not ``(N, L, 4)``, empty, or of another length than the model's input.
     """
     _check_batch_size(batch_size)
     sub = _submodel(model, layer)
@@ -144,6 +179,7 @@ def layer_activations(model, X_uint8, layer: int = 1, batch_size: int = 512) -> 
 
 
 def _as_int(value) -> int:
+    """A Keras config value (an int or a 1-tuple) as int."""
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
@@ -155,6 +191,24 @@ def receptive_field(model, layer: int = 1) -> tuple[int, int]:
     (kernel size, padding, stride, dilation) and of the pooling layers between them; raises
     :class:`MotifrepError` if a layer before ``conv{layer}`` pools (pool > 1) or strides,
     since then no fixed input window corresponds to a position.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by motifrep.
+    layer : int, default 1
+        1-based conv layer.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(width, offset)`` of the input window.
+
+    Raises
+    ------
+    MotifrepError
+        No such conv layer; a conv layer up to ``conv{layer}`` with stride or dilation > 1 or
+        padding other than 'same' / 'valid'; or pooling before ``conv{layer}``.
     """
     _check_layer(model, layer)
     names = {lay.name for lay in model.layers}
@@ -194,6 +248,25 @@ def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, i
     ``window=None``: the receptive field (:func:`receptive_field`). Otherwise ``window``
     columns for layer 1 and ``max(window, field width)`` for deeper layers, placed at
     ``offset = field_offset + floor((field_width - width) / 2)`` (module docstring).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by motifrep.
+    layer : int, default 1
+        1-based conv layer.
+    window : int, optional
+        Columns to cut (>= 1); None: the receptive field.
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(width, offset)`` of the columns cut around each site.
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`receptive_field`, or ``window`` is not an integer >= 1 or None.
     """
     rf_width, rf_offset = receptive_field(model, layer)
     if window is None:
@@ -205,6 +278,7 @@ def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, i
 
 
 def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) -> float:
+    """The threshold as float after checking every :func:`activation_pwms` setting (MotifrepError)."""
     if weighting not in WEIGHTINGS:
         raise MotifrepError(f"weighting must be one of {', '.join(WEIGHTINGS)}, got {weighting!r}")
     if window_edges not in WINDOW_EDGES:
@@ -247,6 +321,38 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
     Koo & Ploenzke 2021). A site is a position whose activation is > ``threshold`` x the
     filter's maximum over all of ``X_uint8``; see the module docstring for ``weighting`` and
     ``window_edges``. Two passes over the batches: the per-filter maxima, then the sums.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by motifrep (layers ``conv{i}``, ``conv{i}_act``).
+    X_uint8 : array_like, shape (N, L, 4)
+        One-hot sequences, N >= 1, of the model's input length.
+    layer : int, default 1
+        1-based conv layer.
+    threshold : float, default 0.5
+        In [0, 1]: a site's activation must exceed ``threshold`` x the filter's maximum.
+    weighting : {"activation", "uniform"}, default "activation"
+        Weight windows by activation (Koo & Eddy 2019) or equally (Koo & Ploenzke 2021).
+    window_edges : {"pad", "drop"}, default "pad"
+        Windows past a sequence end: zero-padded, or dropped.
+    batch_size : int, default 512
+        Sequences per forward pass.
+    window : int, optional
+        Columns per window (:func:`pwm_window`); None: the receptive field.
+
+    Returns
+    -------
+    ppms : numpy.ndarray
+        float64 ``(F, W, 4)``; rows sum to 1; a filter without sites is uniform.
+    n_sites : numpy.ndarray
+        int64 ``(F,)``: windows averaged into each PPM.
+
+    Raises
+    ------
+    MotifrepError
+        A bad ``threshold``, ``weighting``, ``window_edges``, ``batch_size``, ``layer`` or
+        ``window``; a layer below a pooled or strided one; or sequences of the wrong shape.
     """
     threshold = _check_pwm_args(threshold, weighting, window_edges, batch_size)
     width, offset = pwm_window(model, layer, window)
@@ -300,6 +406,7 @@ def _single_threaded_blas():
 
 
 def _accumulate(batches, counts, n_sites, cut, keep, weighting, pad_left, pad_right, first, width):
+    """Pass 2: add each batch's (weighted) site windows to ``counts`` and the sites to ``n_sites``."""
     for xb, acts in batches:
         hit = acts > cut  # (B, L', F); float32 vs float64 compares exactly
         hit &= keep[None, :, None]
@@ -324,6 +431,25 @@ def clip_ppm(ppm, ic_threshold: float = 0.5, flank: int = 3) -> np.ndarray:
     ``ic_threshold`` the full matrix is returned unchanged (a copy): an uninformative filter is
     kept at its full width rather than dropped or shrunk to nothing, so every filter still
     yields a motif and downstream counts stay per filter.
+
+    Parameters
+    ----------
+    ppm : array_like, shape (W, 4)
+        A position probability matrix.
+    ic_threshold : float, default 0.5
+        Bits a column must exceed to count as informative.
+    flank : int, default 3
+        Columns kept on each side of the informative span (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(W', 4)``, a copy.
+
+    Raises
+    ------
+    MotifrepError
+        ``ppm`` is not ``(W, 4)`` with W >= 1, or ``flank`` is not an integer >= 0.
     """
     ppm = np.asarray(ppm, dtype=np.float64)
     if ppm.ndim != 2 or ppm.shape[1] != 4 or ppm.shape[0] < 1:
@@ -345,6 +471,30 @@ def filters_to_motifs(ppms, clip: bool = True, ic_threshold: float = 0.5, flank:
     ``nsites`` is set to the motif width (the MEME convention the authors' files used). With
     ``clip`` the matrices are trimmed by :func:`clip_ppm`. If ``n_sites`` (from
     :func:`activation_pwms`) is given, each motif's ``extra["n_sites"]`` records it.
+
+    Parameters
+    ----------
+    ppms : array_like, shape (F, W, 4)
+        One PPM per filter.
+    clip : bool, default True
+        Trim each matrix with :func:`clip_ppm`.
+    ic_threshold : float, default 0.5
+        Passed to :func:`clip_ppm`.
+    flank : int, default 3
+        Passed to :func:`clip_ppm`.
+    n_sites : array_like of int, shape (F,), optional
+        Site counts to record in ``extra["n_sites"]``.
+
+    Returns
+    -------
+    list of Motif
+        ``F`` motifs, ``filter0`` first.
+
+    Raises
+    ------
+    MotifrepError
+        ``ppms`` is not ``(F, W, 4)``, ``n_sites`` has another length, or :func:`clip_ppm`
+        refuses its arguments.
     """
     ppms = np.asarray(ppms, dtype=np.float64)
     if ppms.ndim != 3 or ppms.shape[2] != 4:
@@ -361,10 +511,47 @@ def filters_to_motifs(ppms, clip: bool = True, ic_threshold: float = 0.5, flank:
 
 def extract_filters(model_path, data_path, out_clipped, out_full, layer, threshold, weighting, window_edges,
                     ic_threshold, flank, batch_size, threads, window: int | None = None, out_sites=None) -> None:
-    """SPEC 3.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
+    """methods §4.1: filter PPMs of conv layer ``layer`` by activation alignment over the test set.
 
     ``window``: columns cut around each site (19 as Koo & Eddy 2019, 20 as Koo & Ploenzke
     2021; see :func:`motifrep.filters.scan.pwm_window`); ``None`` cuts the receptive field.
+
+    Parameters
+    ----------
+    model_path : str or os.PathLike
+        The trained ``.keras`` model.
+    data_path : str or os.PathLike
+        The HDF5 data set; its test split is scanned.
+    out_clipped : str or os.PathLike
+        MEME file of the clipped PPMs (:func:`clip_ppm`).
+    out_full : str or os.PathLike
+        MEME file of the full windows.
+    layer : int
+        1-based conv layer.
+    threshold, weighting, window_edges
+        As :func:`activation_pwms`.
+    ic_threshold, flank
+        As :func:`clip_ppm`.
+    batch_size : int
+        Sequences per forward pass (:func:`activation_pwms`).
+    threads : int
+        TensorFlow threads (:func:`motifrep.nn.runtime.configure_tensorflow`).
+    window : int, optional
+        Columns cut around each site.
+    out_sites : str or os.PathLike, optional
+        TSV of the site count per filter (columns ``filter``, ``n_sites``); MEME's
+        ``nsites=`` holds the width instead.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        The model or data set file is missing or not valid.
+    MotifrepError
+        As :func:`activation_pwms` (bad settings, a model without that layer, ...).
     """
 
 

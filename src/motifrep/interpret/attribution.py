@@ -50,6 +50,7 @@ SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
 
 
 def _check_input(model, X, task: int) -> np.ndarray:
+    """``X`` as an array: FormatError unless ``(N, L, 4)``, ConfigError if ``task`` is out of range."""
     X = np.asarray(X)
     if X.ndim != 3 or X.shape[-1] != 4:
         raise FormatError(f"attribution: expected one-hot sequences of shape (N, L, 4), got {X.shape}")
@@ -60,6 +61,7 @@ def _check_input(model, X, task: int) -> np.ndarray:
 
 
 def _batches(n: int, batch_size: int):
+    """Slices of ``batch_size`` (at least 1) rows covering ``0 .. n - 1``."""
     for start in range(0, n, max(1, int(batch_size))):
         yield slice(start, min(n, start + max(1, int(batch_size))))
 
@@ -82,6 +84,20 @@ def shuffle_references(X, n_refs: int, seed: int = 0) -> np.ndarray:
 
     Drawn from ``numpy.random.default_rng(seed)``: one random key per (sequence, reference,
     position), argsorted into a permutation.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    n_refs : int
+        Shuffles per sequence.
+    seed : int, default 0
+        Seed of the permutations.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, n_refs, L, 4)``, the dtype of ``X``.
     """
     X = np.asarray(X)
     n, length = X.shape[:2]
@@ -90,7 +106,31 @@ def shuffle_references(X, n_refs: int, seed: int = 0) -> np.ndarray:
 
 
 def saliency(model, X, task: int = 0, batch_size: int = 256) -> np.ndarray:
-    """Gradient of the sigmoid output ``task`` w.r.t. the one-hot input (float32 ``(N, L, 4)``)."""
+    """Gradient of the sigmoid output ``task`` w.r.t. the one-hot input (float32 ``(N, L, 4)``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    task : int, default 0
+        The output unit explained (0 <= task < T).
+    batch_size : int, default 256
+        Sequences per gradient pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)``.
+
+    Raises
+    ------
+    FormatError
+        ``X`` is not ``(N, L, 4)``.
+    ConfigError
+        ``task`` is out of range.
+    """
     X = _check_input(model, X, task)
     grad = _grad_fn(model, task)
     out = np.zeros(X.shape, np.float32)
@@ -123,6 +163,29 @@ def ism(model, X, task: int = 0, batch_size: int | None = None) -> np.ndarray:
     sequence ``n`` is set to base ``b``; 0 at the observed base. The wild types and all ``3 L``
     mutants of ``batch_size`` sequences go through the model in one forward pass (default:
     as many sequences as fit in about 8,192 rows). ``X`` must be one-hot (one base per position).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences, exactly one base per position.
+    task : int, default 0
+        The output unit explained.
+    batch_size : int, optional
+        Sequences per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)`` deltas.
+
+    Raises
+    ------
+    FormatError
+        ``X`` is not ``(N, L, 4)`` or not one-hot.
+    ConfigError
+        ``task`` is out of range.
     """
     X = _check_input(model, X, task)
     if X.size and not np.all(X.sum(-1) == 1):
@@ -147,6 +210,7 @@ def ism_position_scores(deltas) -> np.ndarray:
 
 
 def _ig_fn(model, task: int, steps: int, times: str):
+    """tf.function: (x (B, L, 4), refs (B, R, L, 4)) -> integrated gradients (B, L, 4)."""
     grad = _grad_fn(model, task)
     alphas = tf.range(steps, dtype=tf.float32) / steps  # s / steps, s = 0 .. steps - 1
 
@@ -176,6 +240,39 @@ def integrated_gradients(model, X, task: int = 0, n_refs: int = 10, steps: int =
       ``f = w.x`` this is ``w * (x - mean_k r_k)`` and the map sums to ``f(x) - mean_k f(r_k)``.
 
     ``batch_size`` sequences (``batch_size * R * steps`` rows) go through the model at a time.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    task : int, default 0
+        The output unit explained.
+    n_refs : int, default 10
+        Shuffled references per sequence (ignored when ``refs`` is given).
+    steps : int, default 20
+        Points along each path.
+    seed : int, default 0
+        Seed of the shuffles (:func:`shuffle_references`).
+    batch_size : int, default 8
+        Sequences per pass.
+    times : {"input", "delta"}, default "input"
+        The formula (above).
+    refs : array_like, shape (N, R, L, 4), optional
+        References to use instead of shuffles.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)``.
+
+    Raises
+    ------
+    FormatError
+        ``X`` is not ``(N, L, 4)``, or ``refs`` does not fit it.
+    ConfigError
+        ``task`` is out of range, or ``times`` is not "input" or "delta".
     """
     X = _check_input(model, X, task)
     if times not in ("input", "delta"):
@@ -196,6 +293,35 @@ def smoothgrad(model, X, task: int = 0, n_samples: int = 50, sigma: float = 0.1,
 
     Noise comes from ``numpy.random.default_rng(seed)``, drawn batch after batch (the result does
     not depend on ``batch_size``); ``batch_size`` sequences (``batch_size * n_samples`` rows) per pass.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    task : int, default 0
+        The output unit explained.
+    n_samples : int, default 50
+        Noisy copies per sequence.
+    sigma : float, default 0.1
+        Standard deviation of the Gaussian noise.
+    seed : int, default 0
+        Seed of the noise.
+    batch_size : int, default 32
+        Sequences per pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)``.
+
+    Raises
+    ------
+    FormatError
+        ``X`` is not ``(N, L, 4)``.
+    ConfigError
+        ``task`` is out of range.
     """
     X = _check_input(model, X, task)
     grad = _grad_fn(model, task)
@@ -252,6 +378,37 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
     ``f(x) - mean f(ref)`` within ``SUM_ATOL + SUM_RTOL |delta|`` per sequence, else MotifrepError.
     (In TF2 eager an op outside shap's table fails with LookupError; the check catches numerical
     loss, e.g. units saturated below float32 resolution, as in shift_tanh / shift_sigmoid.)
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    task : int, default 0
+        The output unit explained.
+    n_refs : int, default 10
+        Shuffled references per sequence (ignored when ``refs`` is given).
+    seed : int, default 0
+        Seed of the shuffles.
+    refs : array_like, shape (N, R, L, 4), optional
+        The background of each sequence.
+    check : bool, default True
+        Check summation to delta (:func:`summation_errors`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)``.
+
+    Raises
+    ------
+    FormatError
+        ``X`` is not ``(N, L, 4)``.
+    ConfigError
+        ``task`` is out of range.
+    MotifrepError
+        With ``check``: a sequence's attributions do not sum to ``f(x) - mean f(ref)``.
     """
     X = _check_input(model, X, task)
     refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
@@ -288,7 +445,33 @@ METHODS = {
 
 
 def attribute(method: str, model, X, task: int = 0, **settings) -> np.ndarray:
-    """Run attribution method ``method`` (a key of :data:`METHODS`) with its keyword ``settings``."""
+    """Run attribution method ``method`` (a key of :data:`METHODS`) with its keyword ``settings``.
+
+    Parameters
+    ----------
+    method : {"saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap"}
+        The method.
+    model : keras.Model
+        A model with one output of shape ``(None, T)``.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    task : int, default 0
+        The output unit explained.
+    **settings
+        Keyword arguments of the method (e.g. :data:`DEFAULTS`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L, 4)``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown method, or as the method.
+    FormatError, MotifrepError
+        As the method.
+    """
     if method not in METHODS:
         raise ConfigError(f"unknown attribution method {method!r} (known: {', '.join(METHODS)})")
     return METHODS[method](model, X, task=task, **settings)
@@ -299,6 +482,25 @@ def position_scores(attr, X, method: str) -> np.ndarray:
 
     Sum over bases of attribution x one-hot input (the attribution at the observed base); for
     ``ism`` the L2 norm of the substitution deltas (:func:`ism_position_scores`).
+
+    Parameters
+    ----------
+    attr : array_like, shape (N, L, 4)
+        An attribution map.
+    X : array_like, shape (N, L, 4)
+        The one-hot sequences it explains.
+    method : str
+        The method that made it (a key of :data:`METHODS`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L)``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown method.
     """
     if method not in METHODS:
         raise ConfigError(f"unknown attribution method {method!r} (known: {', '.join(METHODS)})")
@@ -343,7 +545,39 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
 
     ``scores`` float16 (N, L, 4) (ISM: mutant minus wild type), ``position_scores`` float32
     (N, L) (methods §6.3: Σ attribution × one-hot; ISM: L2 norm over substitutions), ``rows``
-    (indices into the data set), attrs method and settings.
+    (indices into the data set), attrs method and settings; the layout of
+    :mod:`motifrep.interpret.maps`, written by :func:`motifrep.interpret.maps.write_maps`.
+
+    Parameters
+    ----------
+    model_path : str or os.PathLike
+        The trained ``.keras`` model.
+    data_path : str or os.PathLike
+        The HDF5 data set.
+    out : str or os.PathLike
+        The maps file to write.
+    method : str
+        A key of :data:`METHODS`.
+    settings : dict
+        Keyword settings of the method (recorded as JSON).
+    n_sequences : int
+        How many of the first positive test sequences (task 0) to explain.
+    threads : int, default 1
+        TensorFlow threads.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A missing or invalid model or data set, no positive test sequence, a model input
+        length other than the data set's, or a map that is not finite or of the wrong shape.
+    ConfigError
+        An unknown method or bad settings.
+    MotifrepError
+        As the method (e.g. deepshap's summation check).
     """
     configure_tensorflow(threads, seed=0)
     model = load_model(model_path)

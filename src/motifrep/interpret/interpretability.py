@@ -1,14 +1,19 @@
-"""Interpretability (methods §6.4) and motif localization (methods §7.3) scoring, and baseline scans.
+"""Interpretability scoring (methods §6.4): attribution maps against the per-position ground truth.
 
 * :func:`interpretability_scores`: per-sequence AUROC / AUPR of per-position attribution
   scores against the per-position ground truth (P2 task 3, the authors' ``helper.py``
-  ``interpretability_performance``).
-* :func:`localization_auroc`: the authors' segment scoring of P2 task 1
-  (``code/task1_step7_PWM_scan_comparison.ipynb`` of ``p-koo/exponential_activations``):
-  the ground truth is dilated with a box filter of ``buffer`` positions, every contiguous
-  positive and negative segment is reduced to the max score in it, and AUROC / AUPR are
-  computed over segments, per sequence.
-* :func:`pwm_scan` / :func:`first_layer_scan`: the per-position scans that are scored.
+  ``interpretability_performance``), summarised over sequences by
+  :func:`summarise_interpretability`.
+* :func:`information_mask`: that ground truth built from the generating PWMs, as the
+  authors' notebook does (``gt_info > 0.01`` bits).
+* :func:`grouped_metrics`: the vectorised AUROC / AUPR of many groups at once, which the
+  localization scoring (methods §7.3, :mod:`motifrep.interpret.localization`) uses too.
+* :func:`make_interpretability_table`: the workflow step over every attribution map of an
+  experiment (maps read by :func:`motifrep.interpret.maps.read_attribution`).
+
+The segment scoring of motif localization (:func:`motifrep.interpret.localization.localization_auroc`)
+and the baseline scans it scores (:func:`motifrep.interpret.scans.pwm_scan`,
+:func:`motifrep.interpret.scans.first_layer_scan`) live in their own modules.
 
 Metrics are computed for all sequences at once (no per-sequence scikit-learn call), with the
 same definitions as scikit-learn (checked against it in the tests):
@@ -46,6 +51,28 @@ def grouped_metrics(group: np.ndarray, score: np.ndarray, label: np.ndarray, n_g
     Each group's items are sorted by decreasing score; tied scores form one threshold
     ("block"). At each block end the cumulative true / false positives give one ROC and one
     PR point, and each metric is a sum over blocks of that group (``np.bincount``).
+
+    Parameters
+    ----------
+    group : array_like of int, shape (K,)
+        Group (e.g. sequence) of each item, in [0, n_groups).
+    score : array_like of float, shape (K,)
+        Item scores; no NaN.
+    label : array_like of bool, shape (K,)
+        Item labels.
+    n_groups : int
+        Number of groups (rows of the result).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``auroc, aupr, aupr_trapz`` (NaN for a group without positives
+        or without negatives), ``n_pos``, ``n_neg``.
+
+    Raises
+    ------
+    MotifrepError
+        ``score`` holds NaN.
     """
     group = np.asarray(group, dtype=np.int64)
     score = np.asarray(score, dtype=np.float64)
@@ -89,6 +116,7 @@ def grouped_metrics(group: np.ndarray, score: np.ndarray, label: np.ndarray, n_g
 
 
 def check_pair(scores, truth, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores float64, truth bool)``, both (N, L); MotifrepError naming ``what`` otherwise."""
     scores = np.asarray(scores, dtype=np.float64)
     truth = np.asarray(truth)
     if scores.ndim != 2 or truth.shape != scores.shape:
@@ -103,6 +131,23 @@ def interpretability_scores(scores, truth) -> pd.DataFrame:
     with ``truth`` set (their ``label[gt_info > 0.01] = 1``), all other positions negatives.
     Returns one row per sequence: ``seq, auroc, aupr, aupr_trapz, n_pos, n_neg`` (NaN
     metrics for a sequence without positives or without negatives).
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, L)
+        Per-position scores (e.g. ``position_scores`` of a maps file); no NaN.
+    truth : array_like, shape (N, L)
+        Per-position ground truth (nonzero: positive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sequence, in order.
+
+    Raises
+    ------
+    MotifrepError
+        ``scores`` and ``truth`` are not both ``(N, L)``, or ``scores`` holds NaN.
     """
     scores, truth = check_pair(scores, truth, "interpretability_scores")
     n, length = scores.shape
@@ -125,12 +170,29 @@ def summarise_interpretability(df: pd.DataFrame) -> dict:
 
 
 def information_mask(truth: pd.DataFrame, pwms, shape, threshold: float = INFO_THRESHOLD) -> np.ndarray:
-    """Per-position labels as the notebook builds them from the generating model:
+    """Per-position labels as the notebook builds them from the generating model.
+
     ``gt_info = log2(4) + sum(X_model * log2(X_model + 1e-10))``; ``label = gt_info > 0.01``.
 
     ``truth``: the data set's table (``seq, pwm, start, end``); ``pwms``: ``(P, Wmax, 4)``
     (``motifs/pwm`` of the HDF5 file, indexed by ``truth.pwm``); ``shape``: ``(N, L)``.
     Positions outside motifs are uniform (0 bits) and stay 0.
+
+    Parameters
+    ----------
+    truth : pandas.DataFrame
+        Embedded motifs, columns ``seq, pwm, start, end`` (end exclusive).
+    pwms : array_like, shape (P, Wmax, 4)
+        The generating PWMs.
+    shape : tuple of (int, int)
+        ``(N, L)`` of the result.
+    threshold : float, default :data:`INFO_THRESHOLD`
+        Bits a column must exceed.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 ``(N, L)``.
     """
     stack = np.asarray(pwms, dtype=np.float64)
     info = information_content(stack, epsilon=1e-10)  # (P, Wmax), the authors' 1e-10
@@ -144,10 +206,39 @@ def information_mask(truth: pd.DataFrame, pwms, shape, threshold: float = INFO_T
 
 
 def make_interpretability_table(runs, data_path, out_table, out_summary, out_md) -> None:
-    """Workflow step (methods §6.4): per attribution map the mean over sequences of the per-sequence
-    interpretability AUROC / AUPR; then mean ± std over trials per model × activation × method.
+    """Workflow step (methods §6.4): interpretability AUROC / AUPR of every attribution map.
+
+    Per attribution map the mean over sequences of the per-sequence interpretability AUROC /
+    AUPR; then mean ± std over trials per model × activation × method.
 
     ``runs``: dicts with model, activation, trial, method, path (attribution HDF5).
+
+    Parameters
+    ----------
+    runs : iterable of dict
+        One dict per map: ``model``, ``activation``, ``trial``, ``method``, ``path``.
+    data_path : str or os.PathLike
+        The data set the maps explain (with ``info_mask``).
+    out_table : str or os.PathLike
+        TSV of one row per map: n_sequences (with both classes), interp_auroc, interp_aupr,
+        interp_aupr_trapz.
+    out_summary : str or os.PathLike
+        TSV of mean and sample sd over trials per model, activation and method (runs'
+        order).
+    out_md : str or os.PathLike
+        The summary as Markdown.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A missing or invalid data set (or one without ``info_mask``), or a maps file that
+        cannot be read or does not fit the data set's length.
+    MotifrepError
+        A map whose position scores hold NaN.
     """
     import logging
 

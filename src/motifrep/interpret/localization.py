@@ -1,16 +1,23 @@
-"""Interpretability (SPEC 3.5) and motif localization (SPEC 3.6) scoring, and baseline scans.
+"""Motif localization scoring (methods §7.3): the authors' segment scoring of P2 task 1.
 
-* :func:`interpretability_scores`: per-sequence AUROC / AUPR of per-position attribution
-  scores against the per-position ground truth (P2 task 3, the authors' ``helper.py``
-  ``interpretability_performance``).
 * :func:`localization_auroc`: the authors' segment scoring of P2 task 1
   (``code/task1_step7_PWM_scan_comparison.ipynb`` of ``p-koo/exponential_activations``):
-  the ground truth is dilated with a box filter of ``buffer`` positions, every contiguous
-  positive and negative segment is reduced to the max score in it, and AUROC / AUPR are
-  computed over segments, per sequence.
-* :func:`pwm_scan` / :func:`first_layer_scan`: the per-position scans that are scored.
+  the ground truth is dilated with a box filter of ``buffer`` positions (:func:`dilate`),
+  every contiguous positive and negative segment is reduced to the max score in it
+  (:func:`authors_segment_scores`, the notebook's loops with their quirks, or
+  :func:`segment_scores`, the true runs), and AUROC / AUPR are computed over segments, per
+  sequence.
+* :func:`make_localization`: the workflow step. It scores the first-layer scans of every
+  run and the true-PWM / PPM scans (:func:`motifrep.interpret.scans.first_layer_scan`,
+  :func:`motifrep.interpret.scans.pwm_scan`), summarises them beside the published values
+  and draws :func:`localization_figure`.
 
-Metrics are computed for all sequences at once (no per-sequence scikit-learn call), with the
+The ground truth without ``info_mask`` in the data set comes from
+:func:`motifrep.interpret.interpretability.information_mask`; the per-position scoring of
+attribution maps (methods §6.4) is :mod:`motifrep.interpret.interpretability`.
+
+Metrics are computed for all sequences at once (no per-sequence scikit-learn call;
+:func:`motifrep.interpret.interpretability.grouped_metrics`), with the
 same definitions as scikit-learn (checked against it in the tests):
 
 * ``auroc`` = ``roc_auc_score`` (trapezoid over the ROC points, ties as one threshold);
@@ -174,13 +181,39 @@ def localization_auroc(scores, mask, buffer: int = LOCALIZATION_BUFFER, segments
     """Per-sequence localization AUROC / AUPR of a per-position scan over segments.
 
     ``mask``: undilated per-position ground truth (N, L) (the notebook's ``gt_info > 0.01``,
-    see :func:`information_mask`); it is dilated (:func:`dilate`), cut into segments, each
+    see :func:`motifrep.interpret.interpretability.information_mask`); it is dilated
+    (:func:`dilate`), cut into segments, each
     reduced to its max score, and the segments are ranked. ``segments="authors"``: the
     notebook's loops (:func:`authors_segment_scores`); ``"runs"``: the true contiguous runs
     (:func:`segment_scores`). Returns ``seq, auroc, aupr, aupr_trapz, n_pos, n_neg`` (counts of
     segments); NaN metrics when a class is absent or the notebook's loop would have raised.
     The authors report ``np.nanmean`` / ``np.nanstd`` over sequences of ``auroc`` and
-    ``aupr_trapz`` (:func:`localization_table`).
+    ``aupr_trapz``; :func:`make_localization` summarises the same way (mean and ``ddof=0``
+    sd over sequences, NaN skipped).
+
+    Parameters
+    ----------
+    scores : array_like, shape (N, L)
+        A per-position scan; no NaN.
+    mask : array_like, shape (N, L)
+        Undilated per-position ground truth (nonzero: in a motif).
+    buffer : int, default :data:`LOCALIZATION_BUFFER`
+        Dilation width (:func:`dilate`).
+    segments : {"authors", "runs"}, default "authors"
+        How segments are cut.
+    each_side : bool, default False
+        Dilate by ``buffer`` on both sides instead of the notebook's box filter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sequence.
+
+    Raises
+    ------
+    MotifrepError
+        ``scores`` and ``mask`` are not both ``(N, L)``, an unknown ``segments`` mode, a
+        bad ``buffer``, or NaN scores.
     """
     scores, mask = check_pair(scores, mask, "localization_auroc")
     if segments not in SEGMENT_MODES:
@@ -230,9 +263,53 @@ def _localization_scans(runs, X, motifs, pseudocount, threads):
 def make_localization(runs, data_path, published_tsv, out_table, out_summary, out_md, out_plots, threads=1,
                       n_sequences=1000, buffer=LOCALIZATION_BUFFER, pseudocount=PWM_PSEUDOCOUNT,
                       segments="authors") -> None:
-    """Workflow step (SPEC 3.6): localization AUROC of first-layer scans (per run) and of the
-    true-PWM / PPM scans, by the authors' segment scoring; summary pooled over sequences of all
-    trials (mean ± sd over sequences, as the paper reports) beside the published values."""
+    """Workflow step (methods §7.3): localization AUROC of first-layer and true-PWM / PPM scans.
+
+    Localization AUROC of first-layer scans (per run) and of the true-PWM / PPM scans, by the
+    authors' segment scoring; summary pooled over sequences of all trials (mean ± sd over
+    sequences, as the paper reports) beside the published values.
+
+    Parameters
+    ----------
+    runs : iterable of dict
+        One dict per trained model: ``model``, ``activation``, ``trial``, ``path`` (.keras).
+    data_path : str or os.PathLike
+        The simulated data set (with ``motifs``, and ``info_mask`` or ``truth``); its first
+        ``n_sequences`` test sequences are scanned.
+    published_tsv : str or os.PathLike
+        Published values: columns model, activation, auroc, std (``#`` comments allowed).
+    out_table : str or os.PathLike
+        TSV per scan and trial: n_sequences, loc_auroc, loc_aupr (means over sequences).
+    out_summary : str or os.PathLike
+        TSV per model and activation: trials, sequences, mean and sd of loc_auroc and
+        loc_aupr, the published value and the difference.
+    out_md : str or os.PathLike
+        The summary as Markdown.
+    out_plots : str or os.PathLike, or a sequence of them
+        The figure (:func:`localization_figure`) of the first four sequences.
+    threads : int, default 1
+        TensorFlow threads.
+    n_sequences : int, default 1000
+        Test sequences scanned.
+    buffer : int, default :data:`LOCALIZATION_BUFFER`
+        Dilation of the ground truth.
+    pseudocount : float, default :data:`motifrep.interpret.scans.PWM_PSEUDOCOUNT`
+        Of the log-odds PWM scan.
+    segments : {"authors", "runs"}, default "authors"
+        Segment rule (:func:`localization_auroc`).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A missing or invalid data set or model.
+    MotifrepError
+        A data set without generating motifs, a published table without its columns, a bad
+        figure path, or as :func:`localization_auroc`.
+    """
     import logging
 
 
@@ -255,6 +332,7 @@ def make_localization(runs, data_path, published_tsv, out_table, out_summary, ou
 
 
 def _localization_summary(seqs: pd.DataFrame, published_tsv) -> pd.DataFrame:
+    """Per model x activation over the sequences of all trials, beside the published values."""
     grouped = seqs.groupby(["model", "activation"], sort=False)
     sd = lambda v: v.std(ddof=0)  # noqa: E731 (np.nanstd, as the authors print it)
     out = grouped.agg(n_trials=("trial", "nunique"), n_sequences=("auroc", "count"),
@@ -273,6 +351,7 @@ def _localization_summary(seqs: pd.DataFrame, published_tsv) -> pd.DataFrame:
 
 
 def _localization_markdown(summary: pd.DataFrame, buffer: int, segments: str) -> str:
+    """The localization summary as a Markdown table with a note on the scoring."""
     lines = ["| scan | trials | sequences | AUROC | published | Δ | AUPR |", "|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
         pub = "" if pd.isna(r.published_auroc) else f"{r.published_auroc:.3f} ± {r.published_std:.3f}"
@@ -288,8 +367,30 @@ def _localization_markdown(summary: pd.DataFrame, buffer: int, segments: str) ->
 
 
 def localization_figure(scans: list[dict], truth: np.ndarray, out_paths) -> Figure:
-    """Scans (``scans``: label, scores (n, L)) of a few sequences, one row per sequence, each scan
-    scaled to its own maximum; the embedded motifs shaded."""
+    """Scans (``scans``: label, scores (n, L)) of a few sequences, one row per sequence.
+
+    Each scan is scaled to its own range (min 0, max 1) per sequence; the embedded motifs
+    are shaded.
+
+    Parameters
+    ----------
+    scans : list of dict
+        ``label`` (str) and ``scores`` (array ``(n, L)``) per scan.
+    truth : numpy.ndarray
+        ``(n, L)`` ground truth of the ``n`` sequences drawn.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output path.
+    """
     paths = output_paths(out_paths)
     n = len(truth)
     fig = Figure(figsize=(9, 1.4 * n + 0.8), layout="constrained")

@@ -19,7 +19,27 @@ from motifrep.io import atomic_path
 
 
 def write_maps(out, scores, position_scores, rows, method: str, settings: dict) -> None:
-    """Write one maps file atomically (the layout of the module docstring)."""
+    """Write one maps file atomically (the layout of the module docstring).
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The HDF5 file to write.
+    scores : array_like, shape (N, L, 4)
+        The attribution map (stored as float16).
+    position_scores : array_like, shape (N, L)
+        One score per position (stored as float32).
+    rows : array_like of int, shape (N,)
+        Row indices of the sequences in the data set.
+    method : str
+        The attribution method (attribute ``method``).
+    settings : dict
+        Its settings (attribute ``settings``, JSON with sorted keys).
+
+    Returns
+    -------
+    None
+    """
     with atomic_path(out) as tmp:
         with h5py.File(tmp, "w") as f:
             f.create_dataset("scores", data=np.asarray(scores).astype(np.float16), track_times=False)
@@ -31,7 +51,27 @@ def write_maps(out, scores, position_scores, rows, method: str, settings: dict) 
 
 
 def read_attribution(path, length: int | None = None) -> dict:
-    """An attribution file written by :func:`write_maps`, checked; one-line FormatErrors."""
+    """An attribution file written by :func:`write_maps`, checked; one-line FormatErrors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The maps file.
+    length : int, optional
+        Required sequence length ``L``.
+
+    Returns
+    -------
+    dict
+        ``scores`` (float16 ``(N, L, 4)``), ``position_scores`` (float32 ``(N, L)``),
+        ``rows`` (int64 ``(N,)``) and ``method`` (str).
+
+    Raises
+    ------
+    FormatError
+        The file cannot be read, lacks a dataset or the ``method`` attribute, or its arrays
+        do not fit ``N`` sequences of ``length`` x 4.
+    """
     try:
         with h5py.File(path, "r") as f:
             out = {k: f[k][()] for k in ("scores", "position_scores", "rows")}

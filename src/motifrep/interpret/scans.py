@@ -1,25 +1,17 @@
-"""Interpretability (SPEC 3.5) and motif localization (SPEC 3.6) scoring, and baseline scans.
+"""Per-position scans of motif localization (methods §7.1): true-PWM / PPM and first-layer scans.
 
-* :func:`interpretability_scores`: per-sequence AUROC / AUPR of per-position attribution
-  scores against the per-position ground truth (P2 task 3, the authors' ``helper.py``
-  ``interpretability_performance``).
-* :func:`localization_auroc`: the authors' segment scoring of P2 task 1
-  (``code/task1_step7_PWM_scan_comparison.ipynb`` of ``p-koo/exponential_activations``):
-  the ground truth is dilated with a box filter of ``buffer`` positions, every contiguous
-  positive and negative segment is reduced to the max score in it, and AUROC / AUPR are
-  computed over segments, per sequence.
-* :func:`pwm_scan` / :func:`first_layer_scan`: the per-position scans that are scored.
+The scans that motif localization scores (P2 task 1, the authors'
+``code/task1_step7_PWM_scan_comparison.ipynb`` of ``p-koo/exponential_activations``):
 
-Metrics are computed for all sequences at once (no per-sequence scikit-learn call), with the
-same definitions as scikit-learn (checked against it in the tests):
+* :func:`pwm_scan`: the generating motifs scanned over each sequence, as log-odds PWMs or as
+  probabilities (:func:`motif_matrix`), max over motifs and strands per position;
+* :func:`first_layer_scan`: the max over filters of a model's first-layer activations
+  (:func:`motifrep.filters.scan.layer_activations`), placed on the input positions.
 
-* ``auroc`` = ``roc_auc_score`` (trapezoid over the ROC points, ties as one threshold);
-* ``aupr`` = ``average_precision_score`` (step-function integral);
-* ``aupr_trapz`` = ``auc(recall, precision)`` over ``precision_recall_curve``: the AUPR the
-  authors reported (both ``helper.interpretability_performance`` and the task-1 notebook use
-  ``precision, recall, _ = precision_recall_curve(label, gs); auc(recall, precision)``).
-
-A sequence whose labels hold one class only gets NaN for every metric; summaries count it.
+Both return one score per position, ``(N, L)``. Their scoring against the ground truth
+(segment AUROC / AUPR) is :func:`motifrep.interpret.localization.localization_auroc`; the
+per-position scoring of attribution maps is
+:func:`motifrep.interpret.interpretability.interpretability_scores`.
 """
 
 from __future__ import annotations
@@ -41,6 +33,25 @@ def motif_matrix(ppm, mode: str = "pwm", pseudocount: float = PWM_PSEUDOCOUNT) -
     ``"pwm"``: ``log2(p / 0.25 + pseudocount)`` (the notebook adds ``1e-10`` after the
     division: ``np.log2(core_motifs[i]/(np.ones(core_motifs[i].shape)/4)+1e-10)``), so a zero
     probability scores ``log2(1e-10)`` = -33.2. ``"ppm"``: the probabilities themselves.
+
+    Parameters
+    ----------
+    ppm : array_like, shape (W, 4)
+        A probability matrix.
+    mode : {"pwm", "ppm"}, default "pwm"
+        Log-odds against a uniform background, or the probabilities.
+    pseudocount : float, default :data:`PWM_PSEUDOCOUNT`
+        Added after the division (mode ``"pwm"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(W, 4)``.
+
+    Raises
+    ------
+    MotifrepError
+        ``ppm`` is not ``(W, 4)`` with W >= 1, or an unknown mode.
     """
     ppm = np.asarray(ppm, dtype=np.float64)
     if ppm.ndim != 2 or ppm.shape[1] != 4 or ppm.shape[0] == 0:
@@ -81,6 +92,31 @@ def pwm_scan(X, pwms, mode: str = "pwm", both_strands: bool = True, pseudocount:
 
     ``pwms``: (W, 4) probability matrices (A, C, G, T); ``mode``: see :func:`motif_matrix`;
     ``both_strands``: also scan each reverse complement (pass False if ``pwms`` holds them).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, L, 4)
+        One-hot sequences.
+    pwms : sequence of array_like, each (W, 4)
+        Probability matrices (widths may differ).
+    mode : {"pwm", "ppm"}, default "pwm"
+        Log-odds or probabilities (:func:`motif_matrix`).
+    both_strands : bool, default True
+        Also scan each matrix's reverse complement.
+    pseudocount : float, default :data:`PWM_PSEUDOCOUNT`
+        Added inside the log-odds (mode ``"pwm"``).
+    batch_size : int, default 1024
+        Sequences scanned at a time.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``(N, L)``.
+
+    Raises
+    ------
+    MotifrepError
+        ``X`` is not ``(N, L, 4)``, no motifs, a matrix not ``(W, 4)``, or an unknown mode.
     """
     X = np.asarray(X)
     if X.ndim != 3 or X.shape[2] != 4:
@@ -99,13 +135,35 @@ def pwm_scan(X, pwms, mode: str = "pwm", both_strands: bool = True, pseudocount:
 
 
 def first_layer_scan(model, X, batch_size: int = 512) -> np.ndarray:
-    """Max over filters of the first-layer activations (after BN and activation, before
-    pooling; :func:`motifrep.filters.scan.layer_activations`): float32 ``(N, L)``.
+    """Max over filters of the first-layer activations: float32 ``(N, L)``.
+
+    Activations after BN and activation, before pooling
+    (:func:`motifrep.filters.scan.layer_activations`).
 
     The notebook keeps ``keras.Model(inputs=model.inputs, outputs=model.layers[3].output)``
     of CNN-deep (conv, BN, activation; 'same' padding, so one value per input position). With
     'valid' padding, output ``p`` is placed at the centre of its receptive field
     (``p + offset + (width - 1) // 2``) and uncovered end positions get the row's minimum.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by motifrep.
+    X : array_like, shape (N, L, 4)
+        One-hot sequences of the model's input length.
+    batch_size : int, default 512
+        Sequences per forward pass.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(N, L)``.
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`motifrep.filters.scan.layer_activations` and
+        :func:`motifrep.filters.scan.receptive_field`.
     """
 
     scan = layer_activations(model, X, layer=1, batch_size=batch_size).max(axis=2)

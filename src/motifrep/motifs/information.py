@@ -2,7 +2,7 @@
 
 Filters are clipped by it (:mod:`motifrep.filters.scan`), task-3 ground truth is labelled by it
 (:mod:`motifrep.datasets.regulatory`, :mod:`motifrep.interpret.interpretability`) and logos are
-scaled by it (:mod:`motifrep.motifs.logo`). See docs/methods.md, "Information content".
+scaled by it (:mod:`motifrep.motifs.logo`). See docs/methods.md (methods §1.2).
 """
 
 from __future__ import annotations

@@ -1,13 +1,23 @@
-"""Figures: sequence logos of first-layer filters (Fig 2, S1 Fig) and match-fraction bars (Fig 3).
+"""Sequence-logo drawing and figure saving: the drawing primitives every figure shares.
 
-Everything here draws on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``), so
-nothing is registered with a GUI backend or pyplot's figure manager: the code runs
-headless, PNG output is rendered with Agg, and a figure is freed as soon as the returned
-object is dropped (no figure accumulates across calls). Every output path is written
-through :func:`motifrep.io.atomic_path`; its suffix picks the format.
+:func:`info_logo_frame` and :func:`draw_logo` draw one information logo on a Matplotlib axes
+(logomaker); :func:`short_label` shortens a title; :func:`output_paths` checks figure paths
+and :func:`save_figure` writes a figure to all of them; :func:`shade_positions` shades the
+ground-truth positions of one sequence. The figures built from them live with their stage:
+the filter-logo grid (Fig 2, S1 Fig) in :mod:`motifrep.filters.logos`, the localization
+figure in :mod:`motifrep.interpret.localization`, and the result figures (match-fraction
+and activation bars, interpretability scatter, attribution logos) in
+:mod:`motifrep.results.plots`.
+
+Figures are bare :class:`matplotlib.figure.Figure` objects (never ``pyplot``), so nothing is
+registered with a GUI backend or pyplot's figure manager: the code runs headless, PNG output
+is rendered with Agg, and a figure is freed as soon as the returned object is dropped (no
+figure accumulates across calls). Every output path is written through
+:func:`motifrep.io.atomic_path`; its suffix picks the format (:data:`FORMATS`).
 
 Logos show information content in bits against a uniform background: at each position
-the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of it.
+the stack height is ``2 + sum_b p_b log2 p_b`` (:func:`motifrep.motifs.information.information_content`)
+and letter ``b`` gets ``p_b`` of it.
 """
 
 from __future__ import annotations
@@ -64,6 +74,33 @@ def draw_logo(ax, pwm, title=None, *, width=None, fontsize=8, yticklabels=True, 
     different widths share a scale. Only the left spine (0-2 bits) is kept. Letters lower
     than ``min_bits`` (sub-pixel at the grid size) are not drawn: logomaker spends ~5 ms on
     each letter it draws. Returns ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    pwm : array_like, shape (W, 4), or Motif
+        Probabilities over A, C, G, T (see :func:`info_logo_frame`).
+    title : str, optional
+        Left-aligned axes title.
+    width : int, optional
+        Positions on the x axis (at least the logo's width).
+    fontsize : int, default 8
+        Font size of the title (tick labels one smaller).
+    yticklabels : bool, default True
+        Label the 0, 1, 2 bits ticks.
+    min_bits : float, default :data:`MIN_BITS`
+        Letters lower than this are not drawn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``.
+
+    Raises
+    ------
+    MotifrepError
+        ``pwm`` is not a ``(width, 4)`` matrix, or a row is all zero or not finite.
     """
     frame = info_logo_frame(pwm)
     frame = frame.where(frame >= min_bits, 0.0)
@@ -83,6 +120,7 @@ def draw_logo(ax, pwm, title=None, *, width=None, fontsize=8, yticklabels=True, 
 
 
 def short_label(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
@@ -100,7 +138,27 @@ def output_paths(out_paths) -> list[Path]:
 
 
 def save_figure(fig: Figure, out_paths, dpi: int = PNG_DPI) -> list[Path]:
-    """Write ``fig`` atomically to every path in ``out_paths``; the suffix picks the format."""
+    """Write ``fig`` atomically to every path in ``out_paths``; the suffix picks the format.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files ending in ``.png``, ``.pdf`` or ``.svg``.
+    dpi : int, default :data:`PNG_DPI`
+        Resolution of raster output.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths written.
+
+    Raises
+    ------
+    MotifrepError
+        No path given, or a suffix that is not a known figure format.
+    """
     paths = output_paths(out_paths)
     for path in paths:
         with atomic_path(path) as tmp:

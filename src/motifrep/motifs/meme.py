@@ -27,7 +27,24 @@ _KEYVAL_RE = re.compile(r"(\w+)\s*=\s*(\S+)")
 
 @dataclass
 class Motif:
-    """One motif: identifier, optional name, and a ``(width, 4)`` probability matrix."""
+    """One motif: identifier, optional name, and a ``(width, 4)`` probability matrix.
+
+    Parameters
+    ----------
+    id : str
+        The motif identifier (the first word after ``MOTIF``).
+    pwm : numpy.ndarray, shape (width, 4)
+        Probabilities over A, C, G, T, one row per position.
+    name : str, default ""
+        The rest of the ``MOTIF`` line (e.g. the TF name).
+    nsites : int, optional
+        The ``nsites=`` of the matrix header, if any.
+    url : str, default ""
+        The ``URL`` line, if any.
+    extra : dict
+        Anything else a producer records (e.g. ``n_sites`` from
+        :func:`motifrep.filters.scan.filters_to_motifs`); not written to MEME files.
+    """
 
     id: str
     pwm: np.ndarray
@@ -38,6 +55,7 @@ class Motif:
 
     @property
     def width(self) -> int:
+        """Number of positions (matrix rows)."""
         return int(self.pwm.shape[0])
 
     def reverse_complement(self) -> "Motif":
@@ -46,6 +64,7 @@ class Motif:
 
 
 def _floats(tokens, where):
+    """The tokens of a matrix row as floats; FormatError naming ``where`` otherwise."""
     try:
         return [float(t) for t in tokens]
     except ValueError:
@@ -53,7 +72,29 @@ def _floats(tokens, where):
 
 
 def read_meme(path: str | os.PathLike) -> list[Motif]:
-    """Parse a MEME-format file into a list of :class:`Motif` (file order kept)."""
+    """Parse a MEME-format file into a list of :class:`Motif` (file order kept).
+
+    The checks are those of the module docstring: a ``MEME version`` line within the first 50
+    lines, alphabet ACGT, ``alength= 4``, integer ``w=`` equal to the number of matrix rows,
+    four non-negative numbers per row summing to 1 (within :data:`ROW_SUM_TOLERANCE`), and at
+    least one ``MOTIF``, each with a matrix.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The MEME file.
+
+    Returns
+    -------
+    list of Motif
+        The motifs in file order, with ``name``, ``url`` and ``nsites`` when the file gives them.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, not text, or breaks one of the checks; the message names
+        ``FILE:LINE`` of the first problem.
+    """
     path = Path(path)
     lines = read_lines(path, "MEME file")
 
@@ -133,7 +174,28 @@ def read_meme(path: str | os.PathLike) -> list[Motif]:
 
 
 def format_meme(motifs: list[Motif], background=(0.25, 0.25, 0.25, 0.25), digits: int = 6) -> str:
-    """Return ``motifs`` as MEME minimal-format text."""
+    """Return ``motifs`` as MEME minimal-format text.
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        The motifs, written in this order. A motif without ``nsites`` gets its width as
+        ``nsites=``; its ``url`` is written when set.
+    background : sequence of 4 float, default uniform
+        The background letter frequencies of A, C, G, T.
+    digits : int, default 6
+        Decimals of the probabilities and background frequencies.
+
+    Returns
+    -------
+    str
+        The file text (``MEME version 4``, ``ALPHABET= ACGT``, both strands).
+
+    Raises
+    ------
+    FormatError
+        ``motifs`` is empty, or a matrix is not of shape ``(width, 4)`` with width >= 1.
+    """
     if not motifs:
         raise FormatError("cannot write a MEME file with no motifs")
     out = [
@@ -164,5 +226,24 @@ def format_meme(motifs: list[Motif], background=(0.25, 0.25, 0.25, 0.25), digits
 
 
 def write_meme(path: str | os.PathLike, motifs: list[Motif], **kwargs) -> None:
-    """Write ``motifs`` to ``path`` in MEME format (atomically)."""
+    """Write ``motifs`` to ``path`` in MEME format (atomically).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    motifs : list of Motif
+        The motifs, in file order.
+    **kwargs
+        ``background`` and ``digits`` of :func:`format_meme`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        As :func:`format_meme`: no motifs, or a matrix of the wrong shape.
+    """
     write_text(path, format_meme(motifs, **kwargs))

@@ -1,14 +1,15 @@
-"""Summaries of Tomtom hits of first-layer filters: the match fractions of Koo & Eddy 2019.
+"""The TF table: each data set's ground-truth TFs and the JASPAR IDs accepted for them.
 
-Filters are identified by the tomtom query IDs (``filter{j}``). The number of filters
-comes from the filters' MEME file, not from the hits, so a filter without any hit still
-counts in the denominator.
+A TF table (``resources/tfs.tsv`` and the like) is a tab-separated file with ``#`` comment
+lines and the header ``tf  jaspar_id  accepted_ids``: one row per TF, the JASPAR matrix that
+generates (or stands for) it, and the comma-separated JASPAR IDs a Tomtom hit may name for the
+hit to count as that TF (the matrix itself and its accepted look-alikes).
 
-``match_any``
-    fraction of filters with at least one hit (E-value below the tomtom threshold).
-``match_ground_truth``
-    fraction of filters whose hits include at least one JASPAR ID accepted for any of
-    the simulated TFs (``accepted_ids`` of the TF table, ``resources/tfs.tsv``).
+:func:`load_tf_table` reads and checks it; :func:`accepted_id_map` inverts it (JASPAR ID ->
+TFs); :func:`as_tf_table` accepts a path or an already loaded table; :func:`check_hits` is the
+one check that a Tomtom hit table has the columns the match statistics read. The match
+fractions themselves live in :mod:`motifrep.filters.matching`, the per-filter and per-TF
+report in :mod:`motifrep.filters.report`.
 """
 
 from __future__ import annotations
@@ -25,12 +26,29 @@ TF_TABLE_COLUMNS = ["tf", "jaspar_id", "accepted_ids"]
 
 
 def load_tf_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the TF table: lines starting with ``#`` are comments, then a tab-separated
-    header ``tf  jaspar_id  accepted_ids``; ``accepted_ids`` is comma-separated.
+    """Read and check a TF table.
 
-    Returns columns ``tf`` (str), ``jaspar_id`` (str) and ``accepted_ids`` (list of str,
-    file order, duplicates removed), one row per TF in file order. Problems are reported
-    as ``FILE:LINE: what`` (:class:`~motifrep.errors.FormatError`).
+    Lines starting with ``#`` are comments, then a tab-separated header
+    ``tf  jaspar_id  accepted_ids``; ``accepted_ids`` is comma-separated. Extra columns are
+    allowed (e.g. the ENCODE experiment table's) and ignored here.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``tf`` (str), ``jaspar_id`` (str) and ``accepted_ids`` (list of str, file
+        order, duplicates removed), one row per TF in file order.
+
+    Raises
+    ------
+    FormatError
+        Reported as ``FILE:LINE: what``: a missing or non-text file, a header without the
+        three columns, a row with another number of fields, an empty ``tf`` or
+        ``jaspar_id``, a TF listed twice, a TF without ``accepted_ids``, or no rows at all.
     """
     path = Path(path)
     rows = []
@@ -61,6 +79,7 @@ def accepted_id_map(tf_table: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def as_tf_table(tf_table) -> pd.DataFrame:
+    """A TF table given as a path (read by :func:`load_tf_table`) or as a DataFrame with tf, accepted_ids."""
     if isinstance(tf_table, (str, os.PathLike)):
         return load_tf_table(tf_table)
     if not isinstance(tf_table, pd.DataFrame) or not {"tf", "accepted_ids"} <= set(tf_table.columns):
@@ -69,6 +88,7 @@ def as_tf_table(tf_table) -> pd.DataFrame:
 
 
 def check_hits(hits: pd.DataFrame) -> None:
+    """MotifrepError unless the Tomtom table ``hits`` has columns Query_ID, Target_ID and E-value."""
     missing = [c for c in ("Query_ID", "Target_ID", "E-value") if c not in hits.columns]
     if missing:
         raise MotifrepError(f"tomtom hits lack column(s) {', '.join(missing)}")

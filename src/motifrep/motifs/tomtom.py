@@ -134,6 +134,7 @@ def empty_table() -> pd.DataFrame:
 
 
 def _normalise_header(fields: list[str]) -> list[str]:
+    """Header fields in MEME 5's spelling (``#`` and spaces -> ``Query_ID``, ...)."""
     return [f.strip().lstrip("#").strip().replace(" ", "_") for f in fields]
 
 
@@ -189,7 +190,23 @@ def parse_tomtom_text(text: str, source: str = "tomtom output") -> pd.DataFrame:
 
 
 def read_tomtom_tsv(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a tomtom table written by :func:`write_tomtom_tsv`, ``tomtom -text`` or MEME 5."""
+    """Read a tomtom table written by :func:`write_tomtom_tsv`, ``tomtom -text`` or MEME 5.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The table (see :func:`parse_tomtom_text` for the accepted layouts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TOMTOM_COLUMNS` with their dtypes, rows in file order.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, not text, or malformed (naming ``FILE:LINE``).
+    """
     path = Path(path)
     try:
         text = path.read_text()
@@ -219,6 +236,23 @@ def write_tomtom_tsv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
 
     Numbers are written as C's ``%g`` does (6 significant digits), as MEME does, so a
     file MEME wrote reads and writes back byte for byte.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    frame : pandas.DataFrame
+        A tomtom table with (at least) the columns :data:`TOMTOM_COLUMNS`; only those are
+        written, in that order.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    MotifrepError
+        ``frame`` lacks one of :data:`TOMTOM_COLUMNS`.
     """
     text = format_tomtom_tsv(frame)
     with atomic_path(path) as tmp:
@@ -253,6 +287,7 @@ def apply_pseudocount(pwm: np.ndarray, pseudocount: float | None, nsites: int | 
 
 
 def _check_motifs(motifs: Sequence[Motif], role: str) -> None:
+    """MotifrepError unless every matrix is ``(width, 4)``, finite and non-negative."""
     for m in motifs:
         pwm = np.asarray(m.pwm)
         if pwm.ndim != 2 or pwm.shape[1] != 4 or pwm.shape[0] < 1:
@@ -273,6 +308,7 @@ def _bh_qvalues(p: np.ndarray) -> np.ndarray:
 
 
 def _sort_and_threshold(frame: pd.DataFrame, query_order: Iterable[str], thresh: float) -> pd.DataFrame:
+    """Rows with E <= ``thresh``, sorted by query (``query_order``) then E-value, with the table dtypes."""
     frame = frame[frame["E-value"] <= thresh]
     rank = {q: i for i, q in enumerate(query_order)}
     key = frame["Query_ID"].map(rank).fillna(len(rank))
@@ -284,6 +320,7 @@ def _sort_and_threshold(frame: pd.DataFrame, query_order: Iterable[str], thresh:
 
 
 def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads):
+    """The ``memelite`` engine (see :func:`run_tomtom`): hits with E <= ``thresh``, unsorted."""
     import warnings
 
     from memelite import tomtom as memelite_tomtom
@@ -361,6 +398,7 @@ def tomtom_command(query_file, target_file, thresh: float, pseudocount: float | 
 
 
 def _tomtom_meme(queries, targets, thresh, pseudocount, background, meme_binary, min_overlap, dist, timeout):
+    """The ``meme`` engine: MEME's binary on temporary MEME files, its text output parsed."""
     binary = shutil.which(meme_binary)
     if binary is None:
         raise MotifrepError(_MISSING_BINARY.format(binary=meme_binary))
@@ -473,8 +511,49 @@ def run_tomtom(
     ``numba_cache_dir`` is handed to :func:`ensure_numba_cache` before memelite is
     imported.
 
-    Raises :class:`~motifrep.errors.MotifrepError` (one line) for an unknown engine, an
-    empty query ("no filters") or target set, or a missing ``tomtom`` binary.
+    Parameters
+    ----------
+    queries : sequence of Motif
+        The query motifs (e.g. the filters); their IDs must be unique.
+    targets : sequence of Motif
+        The target motifs (e.g. JASPAR).
+    engine : {"memelite", "meme"}, default "memelite"
+        The Tomtom implementation.
+    thresh : float, default 0.1
+        Keep pairs with E-value <= ``thresh`` (MEME's ``-evalue -thresh``); must be > 0.
+    pseudocount : float or None, default 0.1
+        MEME's ``-motif-pseudo``; None or 0: none.
+    meme_binary : str, default "tomtom"
+        The MEME ``tomtom`` executable (engine ``meme``).
+    min_overlap : int, default 1
+        MEME's ``-min-overlap``; other than 1 only with engine ``meme``.
+    dist : str, default "ed"
+        MEME's ``-dist`` (engine ``meme``; memelite always uses Euclidean distance).
+    background : sequence of 4 float, optional
+        Background of the pseudocount (default uniform).
+    threads : int, optional
+        numba threads of memelite (default: all cores).
+    numba_cache_dir : str or os.PathLike, optional
+        numba cache folder (default: ``$NUMBA_CACHE_DIR`` when set).
+    timeout : float, optional
+        Seconds the ``meme`` engine's binary may run (default: no limit).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TOMTOM_COLUMNS` with their dtypes; no rows when nothing passes.
+
+    Raises
+    ------
+    MotifrepError
+        One line, for an unknown engine, an empty query ("no filters") or target set, a
+        non-positive ``thresh``, a negative ``pseudocount``, bad ``threads`` or
+        ``min_overlap`` (or ``min_overlap`` > 1 with memelite), duplicate query IDs,
+        matrices not of shape ``(width, 4)`` or with negative or non-finite entries, a missing
+        ``tomtom`` binary, or a binary that fails or runs past ``timeout``.
+    FormatError
+        The MEME binary's output cannot be parsed, or the numba cache folder cannot be
+        created or written.
     """
     queries, targets = list(queries), list(targets)
     _check_run_args(engine, queries, targets, thresh, pseudocount, threads, min_overlap)
@@ -496,9 +575,41 @@ def run_tomtom(
 
 def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudocount, numba_cache, threads,
                     min_overlap: int = 1) -> None:
-    """SPEC 3.2: Tomtom of the filters against JASPAR; hits with E <= thresh.
+    """methods §5.2: Tomtom of the filters against JASPAR; hits with E <= thresh.
 
     ``min_overlap``: Tomtom's ``-min-overlap`` (MEME's default 1, which the authors ran).
+
+    Parameters
+    ----------
+    filters_meme : str or os.PathLike
+        MEME file of the query motifs (the clipped filters).
+    jaspar_meme : str or os.PathLike
+        MEME file of the target motifs.
+    out_tsv : str or os.PathLike
+        The hit table to write (:func:`write_tomtom_tsv`).
+    engine : {"memelite", "meme"}
+        The Tomtom implementation.
+    thresh : float
+        E-value threshold.
+    pseudocount : float or None
+        MEME's ``-motif-pseudo``.
+    numba_cache : str or os.PathLike or None
+        numba cache folder for memelite.
+    threads : int or None
+        numba threads for memelite.
+    min_overlap : int, default 1
+        Tomtom's ``-min-overlap``.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A MEME file is missing or malformed.
+    MotifrepError
+        As :func:`run_tomtom`.
     """
 
     hits = run_tomtom(read_meme(filters_meme), read_meme(jaspar_meme), engine=engine, thresh=thresh,
@@ -508,8 +619,29 @@ def compare_filters(filters_meme, jaspar_meme, out_tsv, engine, thresh, pseudoco
 
 
 def prepare_tomtom(engine, numba_cache, out) -> None:
-    """Check the Tomtom engine once before the per-model jobs: compile memelite into the
-    numba cache (about 90 s, once), or run the MEME binary on a tiny input."""
+    """Check the Tomtom engine once before the per-model jobs.
+
+    Compiles memelite into the numba cache (about 90 s, once), or runs the MEME binary on a
+    tiny input: two random 8-column motifs compared with themselves.
+
+    Parameters
+    ----------
+    engine : {"memelite", "meme"}
+        The Tomtom implementation to check.
+    numba_cache : str or os.PathLike or None
+        numba cache folder (used by memelite only).
+    out : str or os.PathLike
+        A small TSV recording the engine and the seconds the check took.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`run_tomtom`, e.g. an unknown engine or a missing ``tomtom`` binary.
+    """
     import time
 
     import numpy as np

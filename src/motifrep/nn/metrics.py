@@ -1,4 +1,4 @@
-"""Classification metrics (SPEC 3.4): per-task AUROC and AUPR on the test set."""
+"""Classification metrics (methods §3.3): per-task AUROC and AUPR on the test set."""
 
 from __future__ import annotations
 
@@ -9,6 +9,18 @@ def per_task_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.ndar
     """Per-task AUROC and AUPR (scikit-learn ``roc_auc_score``/``average_precision_score``).
 
     A task with only one class in ``y_true`` has undefined scores: NaN.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (N, T) or (N,)
+        0/1 labels.
+    y_pred : array_like, same shape as ``y_true``
+        Predicted probabilities.
+
+    Returns
+    -------
+    dict
+        ``{"auroc": array (T,), "aupr": array (T,)}``, NaN for single-class tasks.
     """
     from sklearn.metrics import average_precision_score, roc_auc_score
 

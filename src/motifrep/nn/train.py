@@ -1,4 +1,15 @@
-"""Train one model for one trial, with early stopping, and evaluate it on the test set."""
+"""Train one model for one trial, with early stopping, and evaluate it on the test set.
+
+:func:`train` is the workflow step: it builds the model (:func:`motifrep.nn.build.build_model`),
+streams the data set's splits (:func:`motifrep.datasets.store.batch_stream`), stops early on
+``val_loss``, ``val_auroc`` or ``val_aupr`` (:data:`MONITORS`) with the best weights restored,
+optionally lowers the learning rate on a plateau, scores the test set
+(:func:`motifrep.nn.metrics.per_task_scores`) and writes the model, the per-epoch history and
+the metrics. Beside it: the device check (:func:`training_device`), the refusal of a data set
+with too few test positives (:func:`check_positives`), the mixed-precision switch
+(:func:`precision_policy`) and :class:`TrainingError` for a diverged run. Threads and seeds
+are set by :func:`motifrep.nn.runtime.configure_tensorflow`.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +40,7 @@ class TrainingError(MotifrepError):
 
 
 def _callbacks(patience: int, max_epochs: int, monitor: str = "val_loss"):
+    """The early-stopping callback (best weights restored, divergence recorded) for one run."""
     import keras
 
     mode = MONITORS[monitor]
@@ -105,8 +117,26 @@ def _metrics(monitor: str) -> list:
 
 
 def training_device(require_gpu: bool = False) -> str:
-    """The device TensorFlow trains on ("GPU:0 (name)" or "CPU"). Training jobs are scheduled with
-    ``gpu=1``: without a visible GPU this logs one warning line, or fails with ``require_gpu``."""
+    """The device TensorFlow trains on ("GPU:0 (name)" or "CPU").
+
+    Training jobs are scheduled with ``gpu=1``: without a visible GPU this logs one warning
+    line, or fails with ``require_gpu``.
+
+    Parameters
+    ----------
+    require_gpu : bool, default False
+        Fail when TensorFlow sees no GPU.
+
+    Returns
+    -------
+    str
+        ``"GPU:0 (device name)"`` or ``"CPU"``.
+
+    Raises
+    ------
+    ConfigError
+        ``require_gpu`` and no GPU visible.
+    """
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -121,8 +151,28 @@ def training_device(require_gpu: bool = False) -> str:
 
 
 def check_positives(data_path, min_positives: int) -> None:
-    """Refuse a data set in which a task has too few positive (or negative) test sequences:
-    its AUROC/AUPR would be undefined or meaningless."""
+    """Refuse a data set in which a task has too few positive (or negative) test sequences.
+
+    Such a task's AUROC/AUPR would be undefined or meaningless.
+
+    Parameters
+    ----------
+    data_path : str or os.PathLike
+        The HDF5 data set.
+    min_positives : int
+        Fewest positive test sequences per task; every task also needs one negative.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        A task has fewer than ``min_positives`` positive or no negative test sequences.
+    FormatError
+        The data set file is missing or not valid.
+    """
     with Dataset(data_path) as ds:
         y = ds.read_rows("Y", ds.indices("test"))
         names = ds.task_names
@@ -208,8 +258,10 @@ def train(
     mixed_precision: bool = False,
     callbacks: list | None = None,
 ) -> dict:
-    """Train ``model_name`` (first conv layer with ``activation``, default the architecture's)
-    on ``data_path``; write model, history TSV and metrics JSON.
+    """Workflow step: train one model for one trial, evaluate it, write model, history and metrics.
+
+    Trains ``model_name`` (first conv layer with ``activation``, default the architecture's)
+    on ``data_path``; writes model, history TSV and metrics JSON.
 
     Early stopping watches ``monitor`` (restoring the best weights); ``lr_plateau`` adds
     ReduceLROnPlateau. ``mixed_precision`` builds, trains and evaluates the model under Keras's
@@ -217,6 +269,76 @@ def train(
     Keras callbacks (e.g. a benchmark's batch timer). A NaN or infinite loss raises
     :class:`TrainingError` and writes nothing. Writes are atomic: nothing appears until training
     and evaluation have finished.
+
+    Parameters
+    ----------
+    data_path : str or os.PathLike
+        The HDF5 data set (train, valid and test splits).
+    model_name : str
+        The architecture's name (the Keras model name).
+    blocks : list of dict
+        The architecture (:mod:`motifrep.nn.zoo`).
+    out_model : str or os.PathLike
+        The ``.keras`` model to write.
+    out_history : str or os.PathLike
+        TSV of one row per epoch: loss, val_loss, the monitored value, learning rate,
+        seconds, whether it was the best so far.
+    out_metrics : str or os.PathLike
+        JSON of the run: settings, device, epochs, timings, per-task and mean test AUROC /
+        AUPR, library versions.
+    trial : int
+        The trial number (recorded).
+    seed : int
+        Seed of every generator and of the training batch order.
+    epochs : int
+        Maximum epochs (>= 1).
+    patience : int
+        Epochs without improvement before stopping (>= 1).
+    activation : str, optional
+        First conv layer's activation (default: the architecture's).
+    dataset : str, optional
+        The data set's name (recorded).
+    monitor : {"val_loss", "val_auroc", "val_aupr"}, default "val_loss"
+        What early stopping watches.
+    lr_plateau : dict, optional
+        ``factor``, ``patience``, ``min_lr`` of ReduceLROnPlateau; None: constant rate.
+    batch_size : int, default 100
+        Sequences per batch (>= 1).
+    learning_rate : float, default 1e-3
+        Adam's learning rate (> 0).
+    l2 : float, default 1e-6
+        L2 penalty on every kernel.
+    init : str, default "glorot_uniform"
+        Kernel initializer.
+    min_positives : int, default 1
+        Fewest positive test sequences a task may have.
+    require_gpu : bool, default False
+        Fail instead of training on the CPU when TensorFlow sees no GPU.
+    threads : int, default 1
+        TensorFlow threads.
+    in_memory_max_gb : float, default 4.0
+        Splits up to this size are held in memory, larger ones streamed from the file.
+    deterministic : bool, default False
+        Enable TensorFlow's op determinism.
+    mixed_precision : bool, default False
+        Train under ``mixed_float16``.
+    callbacks : list, optional
+        Extra Keras callbacks.
+
+    Returns
+    -------
+    dict
+        The metrics written to ``out_metrics``.
+
+    Raises
+    ------
+    ConfigError
+        Bad training settings, an unknown ``monitor``, a task with too few positive (or no
+        negative) test sequences, ``require_gpu`` without a GPU, or an invalid architecture.
+    FormatError
+        The data set file is missing or not valid.
+    TrainingError
+        The loss became NaN or infinite, or the test predictions are not finite.
     """
     if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
         raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")

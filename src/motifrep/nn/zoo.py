@@ -1,4 +1,4 @@
-"""Declarative model zoo and the one builder that turns a description into a Keras model.
+"""Declarative model zoo: architecture descriptions, checked without Keras.
 
 A model description is a list of blocks (see ``resources/models.yaml``)::
 
@@ -6,13 +6,17 @@ A model description is a list of blocks (see ``resources/models.yaml``)::
     - conv: {filters: 128, kernel: 5, pool: 4}
     - dense: {units: 512}
 
-Layers are named ``conv{i}``, ``conv{i}_bn``, ``conv{i}_act``, ``conv{i}_pool``,
-``conv{i}_dropout``, ``dense{j}``..., ``output``, so later steps can read, e.g., first-layer
-activations from ``conv1_act``.
+This module reads the zoo (:func:`load_zoo`), checks a description and fills in its defaults
+(:func:`validate_architecture`, :data:`CONV_DEFAULTS`, :data:`DENSE_DEFAULTS`), resolves a
+model name (:func:`resolve`), reads the first conv block's activation
+(:func:`first_activation_of`), checks that every kernel and pool fits the sequence length
+(:func:`check_model_fits`), and lists the activation names an architecture may use
+(:data:`ACTIVATION_NAMES`). It imports neither Keras nor TensorFlow, so that checking a
+configuration at parse time (:mod:`motifrep.config`) stays fast.
 
-Keras is imported only inside the functions that build or load a model, so that validating a
-configuration (``load_zoo``) stays fast; :mod:`motifrep.nn.activations` (which registers the custom
-activations with Keras) is imported there too.
+The one builder that turns a description into a Keras model, and the loader of saved models,
+are :func:`motifrep.nn.build.build_model` and :func:`motifrep.nn.build.load_model`; the
+activation functions themselves are :mod:`motifrep.nn.activations`.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ INITIALIZERS = {"glorot_uniform", "he_normal", "he_uniform", "glorot_normal"}
 
 
 def _check_block(model: str, i: int, block) -> tuple[str, dict]:
+    """``(kind, params with defaults)`` of block ``i``; ConfigError naming the architecture and block."""
     where = f"architecture {model!r}, block {i + 1}"
     if not isinstance(block, dict) or len(block) != 1:
         raise ConfigError(f"{where}: expected one of {{conv: {{...}}}} or {{dense: {{...}}}}, got {block!r}")
@@ -88,7 +93,27 @@ def _check_block(model: str, i: int, block) -> tuple[str, dict]:
 
 
 def validate_architecture(name: str, blocks) -> list[tuple[str, dict]]:
-    """Check a model description; return it as a list of (kind, params with defaults)."""
+    """Check a model description; return it as a list of (kind, params with defaults).
+
+    Parameters
+    ----------
+    name : str
+        The model's name (for messages).
+    blocks : list of dict
+        The description: ``{conv: {...}}`` blocks, then ``{dense: {...}}`` blocks.
+
+    Returns
+    -------
+    list of tuple of (str, dict)
+        ``("conv" or "dense", params)`` per block, defaults filled in.
+
+    Raises
+    ------
+    ConfigError
+        An empty or non-list description, a block of unknown type, unknown or missing keys,
+        values of the wrong type or range, an unknown activation, a first block that is not
+        conv, or a conv block after a dense one.
+    """
     if not isinstance(blocks, list) or not blocks:
         raise ConfigError(f"architecture {name!r}: expected a non-empty list of blocks")
     checked = [_check_block(name, i, b) for i, b in enumerate(blocks)]
@@ -103,7 +128,27 @@ def validate_architecture(name: str, blocks) -> list[tuple[str, dict]]:
 
 
 def load_zoo(path, extra: dict | None = None) -> dict[str, list]:
-    """Read the zoo YAML and merge user ``architectures`` from config (user entries win)."""
+    """Read the zoo YAML and merge user ``architectures`` from config (user entries win).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The zoo file, a top-level ``models:`` mapping of name -> blocks.
+    extra : dict, optional
+        More architectures, name -> blocks (config ``architectures``).
+
+    Returns
+    -------
+    dict
+        Model name -> blocks (as written, not yet filled with defaults), every one checked
+        by :func:`validate_architecture`.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not valid YAML, has no ``models:`` mapping, or an architecture
+        is invalid.
+    """
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text()) or {}
@@ -120,13 +165,44 @@ def load_zoo(path, extra: dict | None = None) -> dict[str, list]:
 
 
 def resolve(zoo: dict, name: str) -> list:
+    """The blocks of model ``name`` in ``zoo``.
+
+    Parameters
+    ----------
+    zoo : dict
+        Model name -> blocks (:func:`load_zoo`).
+    name : str
+        The model.
+
+    Returns
+    -------
+    list
+        Its blocks.
+
+    Raises
+    ------
+    ConfigError
+        ``name`` is not in the zoo (the message lists the known names).
+    """
     if name not in zoo:
         raise ConfigError(f"unknown model {name!r} (known: {', '.join(sorted(zoo))})")
     return zoo[name]
 
 
 def first_activation_of(blocks) -> str:
-    """The activation of the first conv block of a model description (default ``relu``)."""
+    """The activation of the first conv block of a model description (default ``relu``).
+
+    Parameters
+    ----------
+    blocks : list of dict or None
+        A model description, as written (unchecked).
+
+    Returns
+    -------
+    str
+        The first conv block's ``activation``, or ``"relu"`` when it has none or there is
+        no conv block.
+    """
     for block in blocks or []:
         if isinstance(block, dict) and "conv" in block:
             return (block["conv"] or {}).get("activation", CONV_DEFAULTS["activation"])
@@ -134,6 +210,7 @@ def first_activation_of(blocks) -> str:
 
 
 def _pooled_length(length: int, p: dict) -> int:
+    """Positions left after a conv block's pool ('same': ceil, 'valid': floor)."""
     stride = p.get("pool_stride", p["pool"])
     if p["pool_padding"] == "same":
         return -(-length // stride)
@@ -146,6 +223,27 @@ def check_model_fits(name: str, blocks, input_length: int) -> int:
     Lengths are followed block by block: a 'same' conv keeps the length, a 'valid' one leaves
     L - k + 1; a pool leaves ceil(L / stride) ('same', the default) or floor((L - pool) / stride) + 1
     ('valid'). Returns the number of positions after the last conv block (what is flattened).
+
+    Parameters
+    ----------
+    name : str
+        The model's name (for messages).
+    blocks : list of dict
+        The model description.
+    input_length : int
+        Sequence length in nt (>= 1).
+
+    Returns
+    -------
+    int
+        Positions left after the last conv block.
+
+    Raises
+    ------
+    ConfigError
+        ``input_length`` is not an integer >= 1, the description is invalid
+        (:func:`validate_architecture`), or a 'valid' kernel or a pool is longer than the
+        positions left at its layer.
     """
     if isinstance(input_length, bool) or not isinstance(input_length, int) or input_length < 1:
         raise ConfigError(f"architecture {name!r}: input length must be an integer >= 1, got {input_length!r}")

@@ -38,7 +38,24 @@ HOLDS, FAILS, NOT_RUN = "holds", "does not hold", "not run"
 
 
 def load_claims(path) -> list[dict]:
-    """Read and check a claims file; one-line FormatErrors naming the file and the claim."""
+    """Read and check a claims file; one-line FormatErrors naming the file and the claim.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The YAML file (module docstring).
+
+    Returns
+    -------
+    list of dict
+        The claims, in file order.
+
+    Raises
+    ------
+    FormatError
+        A missing file, invalid YAML, no non-empty ``claims:`` list, a claim without id,
+        claim and test, or a test of unknown kind, missing arguments or an unknown metric.
+    """
     try:
         data = yaml.safe_load(open(path).read())
     except FileNotFoundError:
@@ -62,6 +79,7 @@ def load_claims(path) -> list[dict]:
 
 
 def _table(tables: dict, metric: str) -> pd.DataFrame:
+    """The table holding ``metric`` (interpretability, localization or summary; empty if not given)."""
     kind = "interpretability" if metric.startswith("interp_") else "localization" if metric.startswith("loc_") \
         else "summary"
     return tables.get(kind, pd.DataFrame(columns=["model", "activation"]))
@@ -81,10 +99,12 @@ def _value(tables: dict, run: dict, metric: str):
 
 
 def _label(run: dict) -> str:
+    """A run as ``model activation [method]``."""
     return " ".join(str(run[k]) for k in ("model", "activation", "method") if k in run)
 
 
 def _pair(tables, metric, a, b):
+    """``(value a, value b, text)`` of two runs, or None if either was not run."""
     va, vb = _value(tables, a, metric), _value(tables, b, metric)
     if va is None or vb is None:
         return None
@@ -92,6 +112,7 @@ def _pair(tables, metric, a, b):
 
 
 def _greater(tables, metric, a, b, margin=0.0):
+    """Test ``greater``: a's mean exceeds b's by more than ``margin``."""
     pair = _pair(tables, metric, a, b)
     if pair is None:
         return NOT_RUN, ""
@@ -100,6 +121,7 @@ def _greater(tables, metric, a, b, margin=0.0):
 
 
 def _greater_each(tables, metric, a, b, methods, margin=0.0):
+    """Test ``greater_each``: ``greater`` for every method of ``methods`` that was run."""
     results = [_greater(tables, metric, {**a, "method": m}, {**b, "method": m}, margin) for m in methods]
     run = [(status, ours) for status, ours in results if status != NOT_RUN]
     if not run:
@@ -110,6 +132,7 @@ def _greater_each(tables, metric, a, b, methods, margin=0.0):
 
 
 def _close(tables, metric, a, b, tol):
+    """Test ``close``: |a - b| <= ``tol``."""
     pair = _pair(tables, metric, a, b)
     if pair is None:
         return NOT_RUN, ""
@@ -118,6 +141,7 @@ def _close(tables, metric, a, b, tol):
 
 
 def _by_activation(tables, model, metric) -> pd.Series:
+    """Activation -> mean of ``metric`` for ``model`` (layer 1 where the table has layers)."""
     table = _table(tables, metric)
     if "layer" in table.columns:
         table = table[table.layer == 1]
@@ -126,6 +150,7 @@ def _by_activation(tables, model, metric) -> pd.Series:
 
 
 def _lowest_in(tables, metric, model, activations):
+    """Test ``lowest_in``: the activation with the lowest mean is one of ``activations``."""
     values = _by_activation(tables, model, metric)
     if values.empty or not set(activations) <= set(values.index):
         return NOT_RUN, ", ".join(f"{k} {v:.3f}" for k, v in values.items())
@@ -134,6 +159,7 @@ def _lowest_in(tables, metric, model, activations):
 
 
 def _spread_at_most(tables, metric, model, max):  # noqa: A002 (the YAML key)
+    """Test ``spread_at_most``: max - min of the means over the activations run <= ``max``."""
     values = _by_activation(tables, model, metric)
     if len(values) < 2:
         return NOT_RUN, ""
@@ -144,7 +170,26 @@ def _spread_at_most(tables, metric, model, max):  # noqa: A002 (the YAML key)
 
 def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd.DataFrame | None = None,
                  localization: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per claim: id, claim, source, ours (the numbers), status."""
+    """One row per claim: id, claim, source, ours (the numbers), status.
+
+    Parameters
+    ----------
+    claims : list of dict
+        From :func:`load_claims`.
+    summary : pandas.DataFrame
+        The experiment's summary table (:func:`motifrep.results.tables.summary_table`); only
+        its layer-1 rows are used when it has a layer column.
+    interpretability : pandas.DataFrame, optional
+        Interpretability summary, for the ``interp_*`` metrics.
+    localization : pandas.DataFrame, optional
+        Localization summary, for ``loc_auroc``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim, in order; ``status`` is "holds", "does not hold" or "not run"
+        (a run the test needs is missing from the tables).
+    """
     tables = {"summary": summary[summary.layer == 1] if "layer" in summary.columns else summary}
     for name, table in (("interpretability", interpretability), ("localization", localization)):
         if table is not None:
@@ -161,6 +206,7 @@ def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd
 
 
 def claims_markdown(table: pd.DataFrame) -> str:
+    """:func:`check_claims`'s table as Markdown (claim, source, ours, holds?)."""
     lines = ["| claim | source | ours | holds? |", "|---|---|---|---|"]
     cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731 (a pipe would end the cell)
     lines += [f"| {cell(r.claim)} | {cell(r.source)} | {cell(r.ours)} | {r.status} |" for r in table.itertuples()]
@@ -169,7 +215,32 @@ def claims_markdown(table: pd.DataFrame) -> str:
 
 def make_claims_table(claims_yaml, summary_tsv, out_tsv, out_md, interpretability_tsv=None,
                       localization_tsv=None) -> None:
-    """Workflow step: the claims of ``claims_yaml`` checked on the experiment's summaries."""
+    """Workflow step: the claims of ``claims_yaml`` checked on the experiment's summaries.
+
+    Parameters
+    ----------
+    claims_yaml : str or os.PathLike
+        The claims file.
+    summary_tsv : str or os.PathLike
+        The experiment's summary table.
+    out_tsv : str or os.PathLike
+        The claims table (:func:`check_claims`).
+    out_md : str or os.PathLike
+        The claims table as Markdown.
+    interpretability_tsv : str or os.PathLike, optional
+        Interpretability summary.
+    localization_tsv : str or os.PathLike, optional
+        Localization summary.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        As :func:`load_claims`.
+    """
     read = lambda path: None if not path else pd.read_csv(path, sep="\t")  # noqa: E731
     table = check_claims(load_claims(claims_yaml), pd.read_csv(summary_tsv, sep="\t"), read(interpretability_tsv),
                          read(localization_tsv))

@@ -52,7 +52,26 @@ def html_table(frame: pd.DataFrame, title: str, note: str = "") -> str:
 
 
 def render_table(tsv, out_html, title: str) -> None:
-    """Workflow step: the TSV ``tsv`` as an HTML table for the report."""
+    """Workflow step: the TSV ``tsv`` as an HTML table for the report.
+
+    Parameters
+    ----------
+    tsv : str or os.PathLike
+        The table.
+    out_html : str or os.PathLike
+        The HTML page to write (:func:`html_table`, with a row-count note).
+    title : str
+        Page title and table caption.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        ``tsv`` cannot be read as a TSV table.
+    """
     try:
         frame = pd.read_csv(tsv, sep="\t")
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -1,13 +1,25 @@
-"""Figures: sequence logos of first-layer filters (Fig 2, S1 Fig) and match-fraction bars (Fig 3).
+"""The experiment figures, each with its workflow step.
+
+* Match-fraction bars against the first-layer pool size (Fig 3):
+  :func:`match_fraction_barplot`, :func:`make_match_plot`.
+* Per model and first-layer activation, match fractions and test AUPR (P2 Fig 1):
+  :func:`activation_barplot`, :func:`make_activation_plot`.
+* Filter logos per run labelled with their best JASPAR match (Fig 2, S1 Fig):
+  :func:`make_logo_figure`, which draws with :func:`motifrep.filters.logos.filter_logo_figure`.
+* Interpretability AUROC against classification AUROC (P2 Fig 2b/c):
+  :func:`interpretability_scatter`, :func:`make_interpretability_plot`.
+* Attribution logos of a few sequences (P2 Fig 2d): :func:`attribution_logo_figure`,
+  :func:`make_attribution_logos`.
+
+The drawing primitives (logos, figure saving, shading of ground-truth positions) are
+:mod:`motifrep.motifs.logo`; the localization figure is
+:func:`motifrep.interpret.localization.localization_figure`.
 
 Everything here draws on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``), so
 nothing is registered with a GUI backend or pyplot's figure manager: the code runs
 headless, PNG output is rendered with Agg, and a figure is freed as soon as the returned
 object is dropped (no figure accumulates across calls). Every output path is written
 through :func:`motifrep.io.atomic_path`; its suffix picks the format.
-
-Logos show information content in bits against a uniform background: at each position
-the stack height is ``2 + sum_b p_b log2 p_b`` and letter ``b`` gets ``p_b`` of it.
 """
 
 from __future__ import annotations
@@ -47,6 +59,27 @@ def match_fraction_barplot(table: pd.DataFrame, out_paths, x: str = "pool", titl
     pool size), match_any_mean/_std and match_ground_truth_mean/_std. Models are ordered by
     ``x`` and ticked "model (x value)"; error bars are the std (missing std drawn as 0); y 0-1.
     Writes every path in ``out_paths`` and returns the Figure.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per model (columns above).
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    x : str, default "pool"
+        The column models are ordered and ticked by.
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output path, a missing column, or an empty table.
     """
     paths = output_paths(out_paths)
     missing = [c for c in (*_BAR_COLUMNS, x) if c not in table.columns]
@@ -74,9 +107,31 @@ def match_fraction_barplot(table: pd.DataFrame, out_paths, x: str = "pool", titl
 
 
 def activation_barplot(summary: pd.DataFrame, out_paths, title=None) -> Figure:
-    """P2 Fig 1: per model (columns) and first-layer activation (bars), the fraction of
-    first-layer filters matching any JASPAR / a ground-truth motif (top) and the test AUPR
-    (bottom); error bars are the std over trials (none with one trial)."""
+    """P2 Fig 1: per model and first-layer activation, match fractions and test AUPR.
+
+    Per model (columns) and first-layer activation (bars), the fraction of first-layer
+    filters matching any JASPAR / a ground-truth motif (top) and the test AUPR (bottom);
+    error bars are the std over trials (none with one trial).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`motifrep.results.tables.summary_table` output; its layer-1 rows are drawn.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output path, a missing column, or no layer-1 rows.
+    """
     paths = output_paths(out_paths)
     needed = ["model", "activation", "layer", "aupr_mean", "aupr_std"]
     needed += [f"{c}_{s}" for c, _, _ in _BAR_SERIES for s in ("mean", "std")]
@@ -112,7 +167,26 @@ def activation_barplot(summary: pd.DataFrame, out_paths, title=None) -> Figure:
 
 
 def make_activation_plot(summary_tsv, out_paths, title=None) -> None:
-    """Workflow step: :func:`activation_barplot` of an experiment's summary table."""
+    """Workflow step: :func:`activation_barplot` of an experiment's summary table.
+
+    Parameters
+    ----------
+    summary_tsv : str or os.PathLike
+        The summary table (:func:`motifrep.results.tables.make_summary`).
+    out_paths : sequence of str or os.PathLike
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`activation_barplot`.
+    """
     import logging
 
     activation_barplot(pd.read_csv(summary_tsv, sep="\t"), out_paths, title=title)
@@ -120,7 +194,7 @@ def make_activation_plot(summary_tsv, out_paths, title=None) -> None:
 
 
 def _motif_names(jaspar_meme) -> tuple[dict, dict]:
-
+    """``(id -> Motif, id -> name)`` of a MEME file."""
     motifs = read_meme(jaspar_meme)
     return {m.id: m for m in motifs}, {m.id: m.name for m in motifs}
 
@@ -130,6 +204,36 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
 
     ``panels``: dicts with label, filters (MEME), tomtom (TSV); ``ground_truth``: add the
     TF table's JASPAR motifs as a last row.
+
+    Drawn by :func:`motifrep.filters.logos.filter_logo_figure`.
+
+    Parameters
+    ----------
+    panels : iterable of dict
+        ``label``, ``filters`` (MEME path), ``tomtom`` (hit TSV path) per panel.
+    jaspar_meme : str or os.PathLike
+        The JASPAR motifs (names of the matches, and the ground-truth matrices).
+    tf_table : str or os.PathLike
+        The TF table (read only with ``ground_truth``).
+    ground_truth : bool
+        Add a last section of the TF table's motifs, titled by TF.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        A TF's JASPAR ID is not in ``jaspar_meme``.
+    FormatError
+        A malformed MEME, Tomtom or TF table file.
+    MotifrepError
+        A bad output path or a panel without motifs.
     """
 
     by_id, names = _motif_names(jaspar_meme)
@@ -150,7 +254,29 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
 
 
 def make_match_plot(matches_summary_tsv, pools: dict, out_paths, title=None) -> None:
-    """Bar plot of the first-layer match fractions against the first-layer pool size."""
+    """Workflow step: bar plot of the first-layer match fractions against the first-layer pool size.
+
+    Parameters
+    ----------
+    matches_summary_tsv : str or os.PathLike
+        Match summary (:func:`motifrep.filters.matching.match_table`); its layer-1 rows of the
+        models in ``pools`` are drawn.
+    pools : dict
+        Model name -> first-layer pool size.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`match_fraction_barplot` (e.g. none of the models is in the summary).
+    """
     summary = pd.read_csv(matches_summary_tsv, sep="\t")
     summary = summary[(summary.layer == 1) & summary.model.isin(list(pools))].copy()
     summary["pool"] = summary.model.map(pools)
@@ -163,8 +289,30 @@ _ACT_COLOURS = {"relu": "#1f77b4", "exponential": "#d62728", "sigmoid": "#2ca02c
 
 
 def interpretability_scatter(interp: pd.DataFrame, classification: pd.DataFrame, out_paths) -> Figure:
-    """P2 Fig 2b/c: per method a panel; interpretability AUROC (y) against classification AUROC
-    (x), one point per model × activation (means over trials, std as error bars)."""
+    """P2 Fig 2b/c: interpretability AUROC against classification AUROC, one panel per method.
+
+    Interpretability AUROC (y) against classification AUROC (x), one point per model ×
+    activation (means over trials, std as error bars).
+
+    Parameters
+    ----------
+    interp : pandas.DataFrame
+        Interpretability summary: model, activation, method, interp_auroc_mean / _std.
+    classification : pandas.DataFrame
+        Classification summary: model, activation, auroc_mean, auroc_std.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output path or an empty interpretability table.
+    """
     paths = output_paths(out_paths)
     cls = classification[["model", "activation", "auroc_mean", "auroc_std"]].rename(
         columns={"auroc_mean": "cls_mean", "auroc_std": "cls_std"})
@@ -190,14 +338,58 @@ def interpretability_scatter(interp: pd.DataFrame, classification: pd.DataFrame,
 
 
 def make_interpretability_plot(interp_tsv, classification_tsv, out_paths) -> None:
-    """Workflow step: :func:`interpretability_scatter` of an experiment's summaries."""
+    """Workflow step: :func:`interpretability_scatter` of an experiment's summaries.
+
+    Parameters
+    ----------
+    interp_tsv : str or os.PathLike
+        Interpretability summary
+        (:func:`motifrep.interpret.interpretability.make_interpretability_table`).
+    classification_tsv : str or os.PathLike
+        Classification summary (:func:`motifrep.results.tables.aggregate_classification`).
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    MotifrepError
+        As :func:`interpretability_scatter`.
+    """
     interpretability_scatter(pd.read_csv(interp_tsv, sep="\t"), pd.read_csv(classification_tsv, sep="\t"), out_paths)
     log.info("wrote %s", ", ".join(map(str, out_paths)))
 
 
 def attribution_logo_figure(maps: list[dict], X: np.ndarray, truth: np.ndarray, out_paths) -> Figure:
-    """P2 Fig 2d: rows = sequences, columns = runs (``maps``: label, scores (n, L, 4)); each cell is
-    the attribution × one-hot logo of the sequence, ground-truth positions shaded."""
+    """P2 Fig 2d: attribution logos, rows = sequences, columns = runs.
+
+    ``maps``: label, scores (n, L, 4) per run; each cell is the attribution × one-hot logo of
+    the sequence, ground-truth positions shaded.
+
+    Parameters
+    ----------
+    maps : list of dict
+        ``label`` (str) and ``scores`` (array ``(n, L, 4)``) per run.
+    X : numpy.ndarray
+        ``(n, L, 4)`` one-hot sequences.
+    truth : numpy.ndarray
+        ``(n, L)`` per-position ground truth.
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The saved figure.
+
+    Raises
+    ------
+    MotifrepError
+        A bad output path.
+    """
     paths = output_paths(out_paths)
     n = len(X)
     fig = Figure(figsize=(7.5 * len(maps), 1.5 * n + 0.6), layout="constrained")
@@ -218,7 +410,30 @@ def attribution_logo_figure(maps: list[dict], X: np.ndarray, truth: np.ndarray, 
 
 
 def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -> None:
-    """Workflow step: the first ``n_sequences`` maps of each panel (same sequences in every panel)."""
+    """Workflow step: the first ``n_sequences`` maps of each panel (same sequences in every panel).
+
+    Parameters
+    ----------
+    panels : sequence of dict
+        ``model``, ``activation``, ``method``, ``path`` (maps file) per column.
+    data_path : str or os.PathLike
+        The data set the maps explain (with ``info_mask``).
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+    n_sequences : int, default 4
+        Sequences (rows) drawn.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A missing or invalid data set (or one without ``info_mask``) or maps file.
+    MotifrepError
+        Panels that attribute other sequences, or a bad output path.
+    """
 
     maps, rows = [], None
     with Dataset(data_path) as ds:

@@ -19,6 +19,7 @@ COLUMNS = ["experiment", "kind", "item", "ours", "published", "band", "status"]
 
 
 def _fmt(mean, std=float("nan")) -> str:
+    """``mean ± std`` with 3 decimals (the mean alone without std; empty without mean)."""
     if pd.isna(mean):
         return ""
     return f"{mean:.3f}" if pd.isna(std) else f"{mean:.3f} ± {std:.3f}"
@@ -45,6 +46,7 @@ def table1_rows(experiment: str, table: pd.DataFrame, table_name: str = "table1"
 
 
 def localization_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
+    """One row per localization summary row that has a published AUROC."""
     rows = []
     for r in table[table["published_auroc"].notna()].to_dict("records"):
         ok = abs(r["loc_auroc_mean"] - r["published_auroc"]) <= FLAG_DIFFERENCE
@@ -57,13 +59,28 @@ def localization_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
 
 
 def claim_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
+    """One row per claim of a claims table, its status as the table says."""
     return [{"experiment": experiment, "kind": "claim", "item": r["claim"], "ours": r["ours"] if isinstance(
         r["ours"], str) else "", "published": r["source"], "band": "", "status": r["status"]}
             for r in table.to_dict("records")]
 
 
 def scorecard(sources: list[dict]) -> pd.DataFrame:
-    """``sources``: dicts experiment, kind (table1 | table2 | localization | claims), path."""
+    """The scorecard table of ``sources``.
+
+    ``sources``: dicts experiment, kind (table1 | table2 | localization | claims), path.
+
+    Parameters
+    ----------
+    sources : list of dict
+        ``experiment`` (str), ``kind`` and ``path`` (a TSV the workflow wrote) per source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`: one row per published number (Table 1 / 2, localization) and
+        per claim.
+    """
     readers = {"table1": table1_rows, "table2": lambda e, t: table1_rows(e, t, "table2"),
                "localization": localization_rows, "claims": claim_rows}
     rows = []
@@ -73,6 +90,7 @@ def scorecard(sources: list[dict]) -> pd.DataFrame:
 
 
 def scorecard_markdown(table: pd.DataFrame) -> str:
+    """The scorecard as Markdown: status counts, the table, and a note on how to read it."""
     counts = table["status"].value_counts()
     lines = ["# Scorecard", "", "Every published number and claim this run checks: "
              + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("holds", "does not hold", "not run")) + ".", "",
@@ -89,7 +107,21 @@ def scorecard_markdown(table: pd.DataFrame) -> str:
 
 
 def make_scorecard(sources: list[dict], out_tsv, out_md) -> None:
-    """Workflow step: the scorecard of every experiment's Table 1, localization and claims tables."""
+    """Workflow step: the scorecard of every experiment's Table 1, localization and claims tables.
+
+    Parameters
+    ----------
+    sources : list of dict
+        As :func:`scorecard`.
+    out_tsv : str or os.PathLike
+        The scorecard table.
+    out_md : str or os.PathLike
+        The scorecard as Markdown, with the counts of each status.
+
+    Returns
+    -------
+    None
+    """
     table = scorecard(sources)
     write_tsv(out_tsv, table)
     write_text(out_md, scorecard_markdown(table))

@@ -1,4 +1,18 @@
-"""Aggregate per-run results into tables."""
+"""Aggregate per-run results into the experiment tables: classification, Table 1 / 2, summary.
+
+* :func:`classification_table` / :func:`aggregate_classification`: one row per trained run
+  (mean test AUROC and AUPR over tasks, read from the training step's metrics files), and
+  their mean ± sd over trials.
+* :func:`table1` / :func:`make_table1`: Table 1 (synthetic) or Table 2 (in vivo), ours beside
+  the published values of :func:`load_published`, with the differences flagged
+  (:data:`FLAG_DIFFERENCE`), as TSV and Markdown (:func:`table1_markdown`).
+* :func:`summary_table` / :func:`make_summary`: per model x activation x layer, the
+  classification and filter-match fractions that the figures and claims use.
+
+The mean ± sd over trials itself is :func:`motifrep.summary.summarise` (with
+:func:`motifrep.summary.format_mean_sd` and :func:`motifrep.summary.mean_sd_markdown`); the
+per-run match fractions come from :func:`motifrep.filters.matching.match_table`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +29,24 @@ log = logging.getLogger("motifrep")
 
 
 def classification_table(metrics_files) -> pd.DataFrame:
-    """One row per (model, trial): mean AUROC and mean AUPR over tasks."""
+    """One row per (model, trial): mean AUROC and mean AUPR over tasks.
+
+    Parameters
+    ----------
+    metrics_files : iterable of str or os.PathLike
+        Metrics JSON files written by :func:`motifrep.nn.train.train`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns model, activation (``"relu"`` when not recorded), trial, auroc, aupr,
+        n_params, best_epoch, epochs_run; one row per file, in order.
+
+    Raises
+    ------
+    FormatError
+        A file cannot be read, is not JSON, or lacks a key.
+    """
     rows = []
     for path in metrics_files:
         try:
@@ -36,7 +67,25 @@ FLAG_DIFFERENCE = 0.05  # |ours - published| above this is called a difference i
 
 
 def load_published(path) -> pd.DataFrame:
-    """Published values (``resources/published_p1.tsv``): model, layer, metric, relation, value, std, source."""
+    """Published values (``resources/published_p1.tsv``): model, layer, metric, relation, value, std, source.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TSV (``#`` comments allowed). An optional ``std_over`` column says whether
+        ``std`` is over trials (the default) or over tasks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with ``std_over`` filled in.
+
+    Raises
+    ------
+    FormatError
+        The file is missing, lacks a needed column, or has an unknown ``std_over`` or
+        ``relation`` (one of ``=``, ``<=``, ``>=``).
+    """
     try:
         table = pd.read_csv(path, sep="\t", comment="#", dtype={"model": str, "source": str})
     except FileNotFoundError:
@@ -74,6 +123,27 @@ def table1(classification: pd.DataFrame, matches: pd.DataFrame, published: pd.Da
     (ours minus the published value) and, for a published bound, ``{m}_bound_met``.
     ``differs`` lists the metrics where ours is off by more than ``FLAG_DIFFERENCE`` or
     outside a published bound.
+
+    Published values are compared only with relu runs (P1 trained relu only); the
+    classification metrics are matched at layer 1, the match fractions at each layer.
+
+    Parameters
+    ----------
+    classification : pandas.DataFrame
+        One row per run: model (activation), trial, auroc, aupr.
+    matches : pandas.DataFrame
+        One row per run and layer: model (activation), trial, layer, match_any,
+        match_ground_truth.
+    published : pandas.DataFrame
+        From :func:`load_published`.
+    order : sequence of str, optional
+        Model order of the rows (then by layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model (x activation) x layer: ``n_trials``, the per-metric columns above
+        and ``differs``.
     """
     keys = ["model", "activation"] if "activation" in matches.columns else ["model"]
     cls = summarise(classification, ("auroc", "aupr"), by=keys)
@@ -150,7 +220,28 @@ def table1_markdown(table: pd.DataFrame, table_name: str = "table1") -> str:
 
 
 def aggregate_classification(metrics_files, out_table, out_summary, order) -> None:
-    """Classification of every run of an experiment, and mean ± std per model x activation."""
+    """Workflow step: classification of every run of an experiment, and mean ± std per model x activation.
+
+    Parameters
+    ----------
+    metrics_files : iterable of str or os.PathLike
+        The runs' metrics JSON files.
+    out_table : str or os.PathLike
+        TSV of :func:`classification_table`.
+    out_summary : str or os.PathLike
+        TSV of its mean and sample sd of auroc and aupr over trials.
+    order : sequence of str or None
+        Model order of the summary.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        A metrics file that is not the training step's.
+    """
     table = classification_table(metrics_files)
     write_tsv(out_table, table)
     write_tsv(out_summary, summarise(table, order=order))
@@ -159,7 +250,34 @@ def aggregate_classification(metrics_files, out_table, out_summary, order) -> No
 
 def make_table1(classification_tsv, matches_tsv, published_tsv, out_tsv, out_md, order,
                 table_name: str = "table1") -> None:
-    """Table 1 (synthetic) or Table 2 (in vivo: "relevant" matches): ours beside the published values."""
+    """Workflow step: Table 1 (synthetic) or Table 2 (in vivo: "relevant" matches) beside the published values.
+
+    Parameters
+    ----------
+    classification_tsv : str or os.PathLike
+        Classification of every run (:func:`aggregate_classification`).
+    matches_tsv : str or os.PathLike
+        Match fractions of every run and layer (:func:`motifrep.filters.matching.match_table`).
+    published_tsv : str or os.PathLike
+        Published values (:func:`load_published`).
+    out_tsv : str or os.PathLike
+        The table (:func:`table1`).
+    out_md : str or os.PathLike
+        The table as Markdown, headed by its name.
+    order : sequence of str or None
+        Model order.
+    table_name : {"table1", "table2"}, default "table1"
+        Which table (names and headers).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    FormatError
+        As :func:`load_published`.
+    """
     table = table1(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"),
                    load_published(published_tsv), order=order)
     write_tsv(out_tsv, table)
@@ -172,8 +290,26 @@ SUMMARY_METRICS = ("auroc", "aupr", "match_any", "match_ground_truth")
 
 
 def summary_table(classification: pd.DataFrame, matches: pd.DataFrame, order=None) -> pd.DataFrame:
-    """Per model x activation x analysed layer: classification and filter-match fractions,
-    mean and sample std over trials (the numbers P2 Fig 1 and the claims tables use)."""
+    """Per model x activation x analysed layer: classification and filter-match fractions.
+
+    Mean and sample std over trials (the numbers P2 Fig 1 and the claims tables use).
+
+    Parameters
+    ----------
+    classification : pandas.DataFrame
+        One row per run: model, activation, trial, auroc, aupr.
+    matches : pandas.DataFrame
+        One row per run and layer: model, activation, trial, layer, match_any,
+        match_ground_truth.
+    order : sequence of str, optional
+        Model order of the rows (then by layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns model, activation, layer, n_trials and ``{metric}_mean`` / ``{metric}_std``
+        of :data:`SUMMARY_METRICS`.
+    """
     keys = ["model", "activation"]
     cls = summarise(classification, ("auroc", "aupr"), by=keys)
     out = summarise(matches, ("match_any", "match_ground_truth"), by=(*keys, "layer"))
@@ -186,6 +322,7 @@ def summary_table(classification: pd.DataFrame, matches: pd.DataFrame, order=Non
 
 
 def summary_markdown(table: pd.DataFrame) -> str:
+    """:func:`summary_table` as a Markdown table of "mean ± sd" cells, with a note below."""
     names = {"auroc": "AUROC", "aupr": "AUPR", "match_any": "match any JASPAR",
              "match_ground_truth": "match ground truth"}
     return mean_sd_markdown(table, ["model", "activation", "layer"], {m: names[m] for m in SUMMARY_METRICS},
@@ -195,6 +332,25 @@ def summary_markdown(table: pd.DataFrame) -> str:
 
 
 def make_summary(classification_tsv, matches_tsv, out_tsv, out_md, order=None) -> None:
+    """Workflow step: the experiment's summary table (:func:`summary_table`) as TSV and Markdown.
+
+    Parameters
+    ----------
+    classification_tsv : str or os.PathLike
+        Classification of every run.
+    matches_tsv : str or os.PathLike
+        Match fractions of every run and layer.
+    out_tsv : str or os.PathLike
+        The summary table.
+    out_md : str or os.PathLike
+        The summary as Markdown (:func:`summary_markdown`).
+    order : sequence of str, optional
+        Model order.
+
+    Returns
+    -------
+    None
+    """
     table = summary_table(pd.read_csv(classification_tsv, sep="\t"), pd.read_csv(matches_tsv, sep="\t"), order)
     write_tsv(out_tsv, table)
     write_text(out_md, summary_markdown(table))
