@@ -22,12 +22,8 @@ rule attribute:
 
 rule interpretability:
     input:
-        attributions=lambda wildcards: [
-            r["path"] for r in attribution_runs(wildcards.experiment)
-        ],
-        data=lambda wildcards: DATA.format(
-            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
-        ),
+        attributions=attribution_maps,
+        data=experiment_data,
     output:
         table=report(
             f"{EXP}/interpretability.tsv",
@@ -46,12 +42,11 @@ rule interpretability:
         "logs/tables/{experiment}/interpretability.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
     params:
-        runs=lambda wildcards: attribution_runs(wildcards.experiment),
+        runs=of_experiment(attribution_runs),
     script:
         "../scripts/interpretability.py"
 
@@ -72,7 +67,6 @@ rule interpretability_plot:
         "logs/figures/{experiment}/interpretability_vs_auroc.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
@@ -82,12 +76,8 @@ rule interpretability_plot:
 
 rule attribution_logos:
     input:
-        attributions=lambda wildcards: [
-            p["path"] for p in logo_panels(wildcards.experiment)
-        ],
-        data=lambda wildcards: DATA.format(
-            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
-        ),
+        attributions=logo_maps,
+        data=experiment_data,
     output:
         png=report(
             f"{EXP}/attribution_logos.png",
@@ -100,12 +90,11 @@ rule attribution_logos:
         "logs/figures/{experiment}/attribution_logos.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        panels=lambda wildcards: logo_panels(wildcards.experiment),
+        panels=of_experiment(logo_panels),
         n_sequences=config["attribution"]["figure_sequences"],
     script:
         "../scripts/attribution_logos.py"
@@ -113,10 +102,8 @@ rule attribution_logos:
 
 rule localization:
     input:
-        models=lambda wildcards: run_paths(wildcards.experiment, f"{RUN}/model.keras"),
-        data=lambda wildcards: DATA.format(
-            dataset=EXPERIMENTS[wildcards.experiment]["dataset"]
-        ),
+        models=experiment_models,
+        data=experiment_data,
         published=resolve_path(config["localization"]["published"]),
     output:
         table=report(
@@ -148,7 +135,7 @@ rule localization:
         mem_mb=4000,
         runtime=30,
     params:
-        runs=lambda wildcards: localization_runs(wildcards.experiment),
+        runs=of_experiment(localization_runs),
         settings={
             k: config["localization"][k]
             for k in ("n_sequences", "buffer", "pseudocount", "segments")

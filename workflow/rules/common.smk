@@ -15,16 +15,33 @@ os.environ.update(
 if sys.path[0] != SRC:
     sys.path.insert(0, SRC)
 
+from motifrep import targets  # noqa: E402
 from motifrep.config import (  # noqa: E402
     check_files,
     check_models,
-    experiment_runs,
     run_settings,
     validate as validate_config,
 )
-from motifrep.datasets.encode import check_experiment_table, read_experiment_table  # noqa: E402
+from motifrep.datasets.encode import (  # noqa: E402
+    check_experiment_table,
+    read_experiment_table,
+)
 from motifrep.errors import MotifrepError  # noqa: E402
-from motifrep.nn.zoo import first_activation_of  # noqa: E402
+from motifrep.targets import (  # noqa: E402
+    ATTRIBUTION,
+    DATA,
+    EXP,
+    FILTER_REPORT,
+    FILTERS,
+    JASPAR_MEME,
+    RENDERED,
+    RUN,
+    TOMTOM,
+)
+
+# This file: config loading and validation, wildcard constraints, and thin lookups that call
+# the planners of motifrep.targets (which files to build: tested in tests/test_targets.py)
+# with this run's config, plus the named input and params functions the rules share.
 
 
 def config_error(exc):
@@ -55,26 +72,7 @@ ENV = "../../envs/motifrep.yaml"
 # GPU rules (training, attribution) with --use-conda: the CUDA build where a GPU is required.
 GPU_ENV = "../../envs/motifrep-cuda.yaml" if config["training"]["require_gpu"] else ENV
 TOMTOM_ENV = "../../envs/meme.yaml" if config["tomtom"]["engine"] == "meme" else ENV
-JASPAR_MEME = "results/jaspar/motifs.meme"
-DATA = "results/{dataset}/data.h5"
-RUN = "results/{dataset}/models/{model}/{activation}/trial_{trial}"
-FILTERS = f"{RUN}/filters/layer{{layer}}.meme"
-TOMTOM = f"{RUN}/tomtom/layer{{layer}}.tsv"
-FILTER_REPORT = f"{RUN}/filters/layer{{layer}}_report.tsv"
-EXP = "results/experiments/{experiment}"
-ATTRIBUTION = f"{RUN}/attribution/{{method}}.h5"
 METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
-# Experiment tables also rendered as HTML in the report (name -> title).
-RENDERED = {
-    "table1": "Table 1: ours beside the published values",
-    "table2": "Table 2 (in vivo): ours beside the published values",
-    "summary": "Summary: model x activation x layer, mean and sd over trials",
-    "classification_summary": "Classification (test AUROC / AUPR), mean and sd over trials",
-    "match_summary": "Filter matches to JASPAR, mean and sd over trials",
-    "claims": "Published claims: holds / does not hold / not run",
-    "interpretability_summary": "Interpretability of attribution maps (AUROC / AUPR)",
-    "localization_summary": "Motif localization (AUROC / AUPR) beside the published values",
-}
 
 
 def _alternatives(names):
@@ -94,8 +92,11 @@ wildcard_constraints:
     rendered=_alternatives(RENDERED),
 
 
+# Thin lookups: motifrep.targets with this run's config (and zoo, and path resolution).
+
+
 def datasets_of(kind):
-    return [name for name, spec in DATASETS.items() if spec["kind"] == kind]
+    return targets.datasets_of(config, kind)
 
 
 def dataset_file(dataset, key):
@@ -103,13 +104,9 @@ def dataset_file(dataset, key):
     return resolve_path(DATASETS[dataset][key])
 
 
-def truth_table(dataset):
+def tf_table_of(dataset):
     """TF table whose accepted IDs are the data set's ground truth (in vivo: the relevant TFs)."""
-    spec = DATASETS[dataset]
-    key = {"multitask": "tf_table", "regulatory": "core_table"}.get(
-        spec["kind"], "experiments"
-    )
-    return resolve_path(spec[key])
+    return targets.tf_table_of(config, dataset, resolve_path)
 
 
 _EXPERIMENT_TABLES = {}
@@ -126,93 +123,10 @@ def invivo_experiments(dataset):
     return _EXPERIMENT_TABLES[path, spec["kind"]]
 
 
-def _basename(url):
-    return Path(url.split("://", 1)[-1]).name
-
-
-def _is_url(text):
-    return "://" in str(text)
-
-
-def in_vivo_downloads():
-    """results/downloads/<key> -> {url, sha256} of every genome, peak file and bundle to download."""
-    downloads = {}
-
-    def add(key, url, sha256, where):
-        seen = downloads.setdefault(key, dict(url=url, sha256=sha256))
-        if seen["url"] != url:
-            raise MotifrepError(
-                f"config {where}: {url} and {seen['url']} would both be saved as results/downloads/{key}"
-            )
-
-    for name, spec in DATASETS.items():
-        if spec["kind"] == "encode":
-            if spec["genome"]["url"]:
-                url = spec["genome"]["url"]
-                add(f"genomes/{_basename(url)}", url, spec["genome"]["sha256"], name)
-            for row in invivo_experiments(name).itertuples():
-                if _is_url(row.url):
-                    key = f"peaks/{name}/{row.experiment}.narrowPeak.gz"
-                    add(key, row.url, row.sha256, name)
-        elif spec["kind"] == "deepsea":
-            url = spec["bundle"]["url"] or spec["bundle"]["path"]
-            if not url.endswith(".tar.gz"):
-                raise MotifrepError(
-                    f"config datasets.{name}.bundle: expected a .tar.gz, got {url}"
-                )
-            if spec["bundle"]["url"]:
-                add(f"deepsea/{_basename(url)}", url, spec["bundle"]["sha256"], name)
-    return downloads
-
-
-def genome_fasta(dataset):
-    """The plain FASTA an encode data set reads: a local path, or the (unpacked) download."""
-    genome = DATASETS[dataset]["genome"]
-    if genome["path"]:
-        return resolve_path(genome["path"])
-    name = _basename(genome["url"])
-    if name.endswith(".gz"):
-        return f"results/genomes/{name[:-3]}"
-    return f"results/downloads/genomes/{name}"
-
-
-def encode_inputs(wildcards):
-    """Genome, its index when the workflow makes it, peak files (task order) and the table."""
-    table = invivo_experiments(wildcards.dataset)
-    peaks = [
-        (
-            f"results/downloads/peaks/{wildcards.dataset}/{row.experiment}.narrowPeak.gz"
-            if _is_url(row.url)
-            else resolve_path(row.url)
-        )
-        for row in table.itertuples()
-    ]
-    fasta = genome_fasta(wildcards.dataset)
-    inputs = dict(genome=fasta, peaks=peaks, table=truth_table(wildcards.dataset))
-    if fasta.startswith("results/genomes/"):
-        inputs["fai"] = f"{fasta}.fai"
-    return inputs
-
-
-def deepsea_inputs(wildcards):
-    """The three .mat files of a DeepSEA data set's bundle (extracted from the .tar.gz)."""
-    bundle = DATASETS[wildcards.dataset]["bundle"]
-    name = _basename(bundle["url"] or bundle["path"])
-    folder = f"results/downloads/deepsea/{name[: -len('.tar.gz')]}"
-    return {split: f"{folder}/{split}.mat" for split in ("train", "valid", "test")}
-
-
-def bundle_archive(wildcards):
-    """The bundle tarball: the download, or the local path a data set names."""
-    for spec in DATASETS.values():
-        if spec["kind"] == "deepsea" and spec["bundle"]["path"]:
-            if _basename(spec["bundle"]["path"]) == f"{wildcards.bundle}.tar.gz":
-                return resolve_path(spec["bundle"]["path"])
-    return f"results/downloads/deepsea/{wildcards.bundle}.tar.gz"
-
-
 try:
-    DOWNLOADS = in_vivo_downloads()
+    DOWNLOADS = targets.in_vivo_downloads(
+        config, {name: invivo_experiments(name) for name in datasets_of("encode")}
+    )
 except MotifrepError as exc:
     config_error(exc)
 
@@ -232,251 +146,192 @@ def run_of(wildcards):
     return RUNS[key]
 
 
-def layers_of(model):
-    """Conv layers analysed for a model: the first, plus config filters.deep_layers."""
-    return [1] + list(config["filters"]["deep_layers"].get(model, []))
-
-
-def run_paths(experiment, pattern, **extra):
-    """``pattern`` formatted for every run (and analysed layer) of an experiment."""
-    dataset = EXPERIMENTS[experiment]["dataset"]
-    out = []
-    for model, act, trial in experiment_runs(config, ZOO, experiment):
-        for layer in layers_of(model) if "{layer}" in pattern else [None]:
-            fields = dict(
-                dataset=dataset, model=model, activation=act, trial=trial, layer=layer
-            )
-            out.append(pattern.format(**fields, **extra))
-    return out
-
-
-def analysed_runs(experiment):
-    """Dicts (model, activation, trial, layer, filters, tomtom) of an experiment's filter sets."""
-    dataset = EXPERIMENTS[experiment]["dataset"]
-    runs = []
-    for model, act, trial in experiment_runs(config, ZOO, experiment):
-        for layer in layers_of(model):
-            f = dict(
-                dataset=dataset, model=model, activation=act, trial=trial, layer=layer
-            )
-            runs.append(
-                dict(
-                    model=model,
-                    activation=act,
-                    trial=trial,
-                    layer=layer,
-                    filters=FILTERS.format(**f),
-                    tomtom=TOMTOM.format(**f),
-                )
-            )
-    return runs
-
-
-def figure_panels(name):
-    """Panels of a logo figure with the paths of their filters and Tomtom hits."""
-    figure = FIGURES[name]
-    dataset = EXPERIMENTS[figure["experiment"]]["dataset"]
-    panels = []
-    for panel in figure["panels"]:
-        model, layer = panel["model"], panel["layer"]
-        act = panel.get("activation") or first_activation_of(ZOO[model])
-        paths = dict(
-            dataset=dataset,
-            model=model,
-            activation=act,
-            trial=figure["trial"],
-            layer=layer,
-        )
-        label = panel.get("label", model)
-        if "activation" in panel:
-            label = panel.get("label", f"{model} {act}")
-        if layer != 1 and "label" not in panel:
-            label = f"{label} layer {layer}"
-        panels.append(
-            dict(
-                label=label,
-                filters=FILTERS.format(**paths),
-                tomtom=TOMTOM.format(**paths),
-            )
-        )
-    return panels
-
-
 def method_settings(method):
-    """The settings of an attribution method that change its result (SPEC 3.5)."""
+    """The settings of an attribution method that change its result (methods §6.2)."""
     return dict(config["attribution"].get(method) or {})
 
 
+def run_paths(experiment, pattern):
+    return targets.run_paths(config, ZOO, experiment, pattern)
+
+
+def analysed_runs(experiment):
+    return targets.analysed_runs(config, ZOO, experiment)
+
+
+def figure_panels(figure):
+    return targets.figure_panels(config, ZOO, figure)
+
+
 def attribution_runs(experiment):
-    """Dicts (model, activation, trial, method, path) of an experiment's attribution maps."""
-    dataset = EXPERIMENTS[experiment]["dataset"]
-    return [
-        dict(
-            model=m,
-            activation=a,
-            trial=t,
-            method=method,
-            path=ATTRIBUTION.format(
-                dataset=dataset, model=m, activation=a, trial=t, method=method
-            ),
-        )
-        for m, a, t in experiment_runs(config, ZOO, experiment)
-        for method in EXPERIMENTS[experiment]["attribution"]
-    ]
+    return targets.attribution_runs(config, ZOO, experiment)
 
 
 def logo_panels(experiment):
-    """Attribution logos (P2 Fig 2d): trial 0 of the first model, each activation, first method."""
-    runs = attribution_runs(experiment)
-    first = runs[0]
-    return [
-        r
-        for r in runs
-        if r["model"] == first["model"]
-        and r["trial"] == 0
-        and r["method"] == first["method"]
-    ]
+    return targets.logo_panels(config, ZOO, experiment)
 
 
 def localization_runs(experiment):
-    """Dicts (model, activation, trial, path) of the models whose first layer is scanned."""
-    return [
-        dict(model=m, activation=a, trial=t, path=p)
-        for (m, a, t), p in zip(
-            experiment_runs(config, ZOO, experiment),
-            run_paths(experiment, f"{RUN}/model.keras"),
-        )
-    ]
+    return targets.localization_runs(config, ZOO, experiment)
+
+
+def match_plot_pools(experiment):
+    return targets.match_plot_pools(config, ZOO, experiment)
+
+
+def scorecard_sources():
+    return targets.scorecard_sources(config)
+
+
+def final_outputs():
+    return targets.final_outputs(config, ZOO)
+
+
+# Input and params functions of the rules (Snakemake calls them with the job's wildcards).
+
+
+def encode_inputs(wildcards):
+    """Genome, its index when the workflow makes it, peak files (task order) and the table."""
+    table = invivo_experiments(wildcards.dataset)
+    return targets.encode_inputs(config, wildcards.dataset, table, resolve_path)
+
+
+def deepsea_inputs(wildcards):
+    """The three .mat files of a DeepSEA data set's bundle (extracted from the .tar.gz)."""
+    return targets.deepsea_inputs(config, wildcards.dataset)
+
+
+def bundle_archive(wildcards):
+    """The bundle tarball: the download, or the local path a data set names."""
+    return targets.bundle_archive(config, wildcards.bundle, resolve_path)
 
 
 def claims_inputs(wildcards):
     """The interpretability and localization summaries a claims table also reads, when made."""
-    exp, base = EXPERIMENTS[wildcards.experiment], EXP.format(
-        experiment=wildcards.experiment
-    )
-    inputs = {}
-    if exp["attribution"]:
-        inputs["interpretability"] = f"{base}/interpretability_summary.tsv"
-    if exp["localization"]:
-        inputs["localization"] = f"{base}/localization_summary.tsv"
-    return inputs
+    return targets.claims_inputs(config, wildcards.experiment)
 
 
-def trained_runs(experiment):
-    return {(m, a) for m, a, _ in experiment_runs(config, ZOO, experiment)}
+def dataset_spec(wildcards):
+    """The config of the job's data set."""
+    return DATASETS[wildcards.dataset]
 
 
-def ready_figures():
-    """Figures whose panels are all runs of their experiment."""
-    ready = []
-    for name, figure in FIGURES.items():
-        runs = trained_runs(figure["experiment"])
-        wanted = [
-            (p["model"], p.get("activation") or first_activation_of(ZOO[p["model"]]))
-            for p in figure["panels"]
-        ]
-        if all(w in runs for w in wanted):
-            ready.append(name)
-    return ready
+def dataset_input(key):
+    """An input function: the file a data set's config names under ``key``, resolved."""
+
+    def the_file(wildcards):
+        return dataset_file(wildcards.dataset, key)
+
+    return the_file
 
 
-def match_plot_pools(experiment):
-    """First-layer pool size of each trained model of the experiment's match-fraction plot."""
-    models = EXPERIMENTS[experiment]["models"]
-    return {
-        m: ZOO[m][0]["conv"].get("pool", 1)
-        for m in EXPERIMENTS[experiment]["match_plot"]
-        if m in models
-    }
+def dataset_tf_table(wildcards):
+    """The ground-truth TF table of the job's data set."""
+    return tf_table_of(wildcards.dataset)
 
 
-def n_activations(experiment):
-    return len({a for _, a, _ in experiment_runs(config, ZOO, experiment)})
+def experiment_data(wildcards):
+    """The data set file of the job's experiment."""
+    return DATA.format(dataset=EXPERIMENTS[wildcards.experiment]["dataset"])
 
 
-def run_outputs(name):
-    """Every per-run file of an experiment: targets too, so that a deleted data set, model,
-    filter file or Tomtom table is rebuilt (and what was made from it redone), not hidden
-    by the tables made from it."""
-    outputs = [DATA.format(dataset=EXPERIMENTS[name]["dataset"])]
-    for pattern in (
-        f"{RUN}/model.keras",
-        f"{RUN}/metrics.json",
-        FILTERS,
-        TOMTOM,
-        FILTER_REPORT,
-    ):
-        outputs += run_paths(name, pattern)
-    return outputs + [r["path"] for r in attribution_runs(name)]
+def experiment_tf_table(wildcards):
+    """The ground-truth TF table of the job's experiment's data set."""
+    return tf_table_of(EXPERIMENTS[wildcards.experiment]["dataset"])
 
 
-def experiment_outputs(name):
-    exp = EXPERIMENTS[name]
-    base = EXP.format(experiment=name)
-    outputs = [
-        f"{base}/{stem}.tsv"
-        for stem in (
-            "classification",
-            "classification_summary",
-            "match_statistics",
-            "summary",
-        )
-    ]
-    outputs.append(f"{base}/summary.md")
-    if exp["published"]:
-        outputs += [f"{base}/{exp['table']}.{ext}" for ext in ("tsv", "md")]
-    if exp["claims"]:
-        outputs += [f"{base}/claims.tsv", f"{base}/claims.md"]
-    if n_activations(name) >= 2:
-        outputs += [f"{base}/activations.{ext}" for ext in ("png", "pdf")]
-    if len(match_plot_pools(name)) >= 2:
-        outputs += [f"{base}/match_vs_pool.{ext}" for ext in ("png", "pdf")]
-    if exp["attribution"]:
-        outputs += [
-            f"{base}/interpretability{s}"
-            for s in (".tsv", "_summary.tsv", "_summary.md")
-        ]
-        outputs += [
-            f"{base}/{stem}.{ext}"
-            for stem in ("interpretability_vs_auroc", "attribution_logos")
-            for ext in ("png", "pdf")
-        ]
-    if exp["localization"]:
-        outputs += [
-            f"{base}/localization{s}"
-            for s in (".tsv", "_summary.tsv", "_summary.md", ".png", ".pdf")
-        ]
-    rendered = [
-        f"{base}/{name}.html" for name in RENDERED if f"{base}/{name}.tsv" in outputs
-    ]
-    return outputs + rendered
+def figure_tf_table(wildcards):
+    """The ground-truth TF table of the data set the job's figure shows."""
+    return tf_table_of(EXPERIMENTS[FIGURES[wildcards.figure]["experiment"]]["dataset"])
 
 
-def scorecard_sources():
-    """Table 1, localization and claims tables of the experiments built by default."""
-    sources = []
-    for name in config["run"] or list(EXPERIMENTS):
-        exp, base = EXPERIMENTS[name], EXP.format(experiment=name)
-        for key, kind, path in (
-            ("published", exp["table"], f"{base}/{exp['table']}.tsv"),
-            ("localization", "localization", f"{base}/localization_summary.tsv"),
-            ("claims", "claims", f"{base}/claims.tsv"),
-        ):
-            if exp[key]:
-                sources.append(dict(experiment=name, kind=kind, path=path))
-    return sources
+def model_order(wildcards):
+    """The models of the job's experiment, config order (the row order of its tables)."""
+    return EXPERIMENTS[wildcards.experiment]["models"]
 
 
-def final_outputs():
-    """Outputs of the experiments in config ``run`` (default: all) and their figures."""
-    selected = config["run"] or list(EXPERIMENTS)
-    outputs = ["results/versions.tsv"]
-    if scorecard_sources():
-        outputs += [f"results/scorecard.{ext}" for ext in ("tsv", "md", "html")]
-    for name in selected:
-        outputs += experiment_outputs(name) + run_outputs(name)
-    figures = [f for f in ready_figures() if FIGURES[f]["experiment"] in selected]
-    outputs += expand(
-        "results/figures/{figure}.{ext}", figure=figures, ext=["png", "pdf"]
-    )
-    return outputs
+def invivo_tasks(wildcards):
+    """The TF of each task of the job's in vivo data set, task order."""
+    return list(invivo_experiments(wildcards.dataset).tf)
+
+
+def download_url(wildcards):
+    """Where the job's download comes from."""
+    return DOWNLOADS[wildcards.download]["url"]
+
+
+def download_sha256(wildcards):
+    """The checksum the job's download must have (None: not pinned, logged instead)."""
+    return DOWNLOADS[wildcards.download]["sha256"]
+
+
+def of_experiment(planner):
+    """A params function: ``planner`` (a lookup above) applied to the job's experiment."""
+
+    def for_job(wildcards):
+        return planner(wildcards.experiment)
+
+    return for_job
+
+
+def of_figure(planner):
+    """A params function: ``planner`` applied to the job's figure."""
+
+    def for_job(wildcards):
+        return planner(wildcards.figure)
+
+    return for_job
+
+
+def experiment_input(key):
+    """An input function: the file an experiment's config names under ``key``, resolved."""
+
+    def the_file(wildcards):
+        return resolve_path(EXPERIMENTS[wildcards.experiment][key])
+
+    return the_file
+
+
+def experiment_models(wildcards):
+    """The trained model of each run of the job's experiment."""
+    return run_paths(wildcards.experiment, targets.MODEL)
+
+
+def experiment_metrics(wildcards):
+    """The test metrics of each run of the job's experiment."""
+    return run_paths(wildcards.experiment, targets.METRICS)
+
+
+def analysed_filters(wildcards):
+    """The filter MEME file of each run and analysed layer of the job's experiment."""
+    return [r["filters"] for r in analysed_runs(wildcards.experiment)]
+
+
+def analysed_tomtom(wildcards):
+    """The Tomtom table of each run and analysed layer of the job's experiment."""
+    return [r["tomtom"] for r in analysed_runs(wildcards.experiment)]
+
+
+def attribution_maps(wildcards):
+    """Every attribution map of the job's experiment."""
+    return [r["path"] for r in attribution_runs(wildcards.experiment)]
+
+
+def logo_maps(wildcards):
+    """The attribution maps the job's experiment's logo figure shows."""
+    return [p["path"] for p in logo_panels(wildcards.experiment)]
+
+
+def figure_filters(wildcards):
+    """The filter MEME file of each panel of the job's figure."""
+    return [p["filters"] for p in figure_panels(wildcards.figure)]
+
+
+def figure_tomtom(wildcards):
+    """The Tomtom table of each panel of the job's figure."""
+    return [p["tomtom"] for p in figure_panels(wildcards.figure)]
+
+
+def scorecard_inputs(wildcards):
+    """The tables the scorecard gathers."""
+    return [s["path"] for s in scorecard_sources()]

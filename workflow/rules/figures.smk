@@ -1,13 +1,9 @@
 rule logo_figure:
     input:
-        filters=lambda wildcards: [
-            p["filters"] for p in figure_panels(wildcards.figure)
-        ],
-        tomtom=lambda wildcards: [p["tomtom"] for p in figure_panels(wildcards.figure)],
+        filters=figure_filters,
+        tomtom=figure_tomtom,
         jaspar=JASPAR_MEME,
-        tf_table=lambda wildcards: truth_table(
-            EXPERIMENTS[FIGURES[wildcards.figure]["experiment"]]["dataset"]
-        ),
+        tf_table=figure_tf_table,
     output:
         png=report(
             "results/figures/{figure}.png",
@@ -19,12 +15,11 @@ rule logo_figure:
         "logs/figures/{figure}.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=20,
     params:
-        panels=lambda wildcards: figure_panels(wildcards.figure),
+        panels=of_figure(figure_panels),
         title=lambda wildcards: FIGURES[wildcards.figure].get("title"),
         ground_truth=lambda wildcards: FIGURES[wildcards.figure]["ground_truth"],
     script:
@@ -46,12 +41,11 @@ rule match_plot:
         "logs/figures/{experiment}/match_vs_pool.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        pools=lambda wildcards: match_plot_pools(wildcards.experiment),
+        pools=of_experiment(match_plot_pools),
     script:
         "../scripts/match_plot.py"
 
@@ -71,7 +65,6 @@ rule activation_plot:
         "logs/figures/{experiment}/activations.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,

@@ -27,7 +27,6 @@ rule tomtom_engine:
         "logs/tomtom/engine.log",
     conda:
         TOMTOM_ENV
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
@@ -68,7 +67,7 @@ rule filter_report:
         sites=f"{RUN}/filters/layer{{layer}}_sites.tsv",
         tomtom=TOMTOM,
         jaspar=JASPAR_MEME,
-        tf_table=lambda wildcards: truth_table(wildcards.dataset),
+        tf_table=dataset_tf_table,
     output:
         filters=FILTER_REPORT,
         tfs=f"{RUN}/filters/layer{{layer}}_tfs.tsv",
@@ -76,7 +75,6 @@ rule filter_report:
         "logs/filters/{dataset}/{model}/{activation}/trial_{trial}_layer{layer}_report.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,

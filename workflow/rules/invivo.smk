@@ -1,4 +1,4 @@
-# In vivo data sets (SPEC 1.4): downloads with checksums, then either ENCODE peaks on a genome
+# In vivo data sets (methods §1.6): downloads with checksums, then either ENCODE peaks on a genome
 # (kind: encode, pyfaidx + pybedtools) or the DeepSEA bundle (kind: deepsea), both written to the
 # common HDF5 layout in chunks. The default synthetic run plans none of these rules.
 
@@ -12,13 +12,12 @@ rule download:
         download=_alternatives(DOWNLOADS),
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=500,
         runtime=240,
     params:
-        url=lambda wildcards: DOWNLOADS[wildcards.download]["url"],
-        sha256=lambda wildcards: DOWNLOADS[wildcards.download]["sha256"],
+        url=download_url,
+        sha256=download_sha256,
     script:
         "../scripts/download.py"
 
@@ -33,7 +32,6 @@ rule unpack_genome:
         "logs/genomes/{genome}.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=2000,
         runtime=120,
@@ -52,16 +50,15 @@ rule build_encode:
         dataset=_alternatives(datasets_of("encode")),
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=8000,
         runtime=240,
     params:
-        spec=lambda wildcards: DATASETS[wildcards.dataset],
+        spec=dataset_spec,
         experiments=lambda wildcards: list(
             invivo_experiments(wildcards.dataset).experiment
         ),
-        tasks=lambda wildcards: list(invivo_experiments(wildcards.dataset).tf),
+        tasks=invivo_tasks,
     script:
         "../scripts/build_encode.py"
 
@@ -77,7 +74,6 @@ rule deepsea_extract:
         "logs/downloads/deepsea_{bundle}_extract.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=120,
@@ -96,7 +92,6 @@ rule build_deepsea:
         dataset=_alternatives(datasets_of("deepsea")),
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=8000,
         runtime=240,
@@ -104,7 +99,7 @@ rule build_deepsea:
         columns=lambda wildcards: [
             int(c) for c in invivo_experiments(wildcards.dataset).deepsea_column
         ],
-        tasks=lambda wildcards: list(invivo_experiments(wildcards.dataset).tf),
+        tasks=invivo_tasks,
         keep_reverse_complements=lambda wildcards: DATASETS[wildcards.dataset][
             "keep_reverse_complements"
         ],

@@ -7,7 +7,6 @@ if config["jaspar"]["source"] == "pyjaspar":
             "logs/jaspar/jaspar.log",
         conda:
             ENV
-        threads: 1
         resources:
             mem_mb=1000,
             runtime=10,
@@ -27,7 +26,6 @@ else:
             "logs/jaspar/jaspar.log",
         conda:
             ENV
-        threads: 1
         resources:
             mem_mb=1000,
             runtime=30,

@@ -1,7 +1,7 @@
 rule simulate_multitask:
     input:
         jaspar=JASPAR_MEME,
-        tf_table=lambda wildcards: dataset_file(wildcards.dataset, "tf_table"),
+        tf_table=dataset_input("tf_table"),
     output:
         DATA,
     log:
@@ -10,12 +10,11 @@ rule simulate_multitask:
         dataset=_alternatives(datasets_of("multitask")),
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
     params:
-        spec=lambda wildcards: DATASETS[wildcards.dataset],
+        spec=dataset_spec,
     script:
         "../scripts/simulate.py"
 
@@ -23,8 +22,8 @@ rule simulate_multitask:
 rule simulate_regulatory:
     input:
         jaspar=JASPAR_MEME,
-        core_table=lambda wildcards: dataset_file(wildcards.dataset, "core_table"),
-        pool=lambda wildcards: dataset_file(wildcards.dataset, "pool"),
+        core_table=dataset_input("core_table"),
+        pool=dataset_input("pool"),
     output:
         DATA,
     log:
@@ -33,11 +32,10 @@ rule simulate_regulatory:
         dataset=_alternatives(datasets_of("regulatory")),
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
     params:
-        spec=lambda wildcards: DATASETS[wildcards.dataset],
+        spec=dataset_spec,
     script:
         "../scripts/simulate_regulatory.py"

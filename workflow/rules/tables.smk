@@ -1,6 +1,6 @@
 rule classification_table:
     input:
-        lambda wildcards: run_paths(wildcards.experiment, f"{RUN}/metrics.json"),
+        experiment_metrics,
     output:
         table=report(
             f"{EXP}/classification.tsv",
@@ -18,12 +18,11 @@ rule classification_table:
         "logs/tables/{experiment}/classification.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+        order=model_order,
     script:
         "../scripts/classification_table.py"
 
@@ -39,7 +38,6 @@ rule versions:
         "logs/versions.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=500,
         runtime=5,
@@ -49,15 +47,9 @@ rule versions:
 
 rule match_statistics:
     input:
-        filters=lambda wildcards: [
-            r["filters"] for r in analysed_runs(wildcards.experiment)
-        ],
-        tomtom=lambda wildcards: [
-            r["tomtom"] for r in analysed_runs(wildcards.experiment)
-        ],
-        tf_table=lambda wildcards: truth_table(
-            EXPERIMENTS[wildcards.experiment]["dataset"]
-        ),
+        filters=analysed_filters,
+        tomtom=analysed_tomtom,
+        tf_table=experiment_tf_table,
     output:
         table=report(
             f"{EXP}/match_statistics.tsv",
@@ -75,13 +67,12 @@ rule match_statistics:
         "logs/tables/{experiment}/match_statistics.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        runs=lambda wildcards: analysed_runs(wildcards.experiment),
-        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+        runs=of_experiment(analysed_runs),
+        order=model_order,
     script:
         "../scripts/match_statistics.py"
 
@@ -102,12 +93,11 @@ rule summary:
         "logs/tables/{experiment}/summary.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+        order=model_order,
     script:
         "../scripts/summary.py"
 
@@ -116,9 +106,7 @@ rule published_table:
     input:
         classification=f"{EXP}/classification.tsv",
         matches=f"{EXP}/match_statistics.tsv",
-        published=lambda wildcards: resolve_path(
-            EXPERIMENTS[wildcards.experiment]["published"]
-        ),
+        published=experiment_input("published"),
     output:
         tsv=report(
             f"{EXP}/{{table}}.tsv",
@@ -131,12 +119,11 @@ rule published_table:
         "logs/tables/{experiment}/{table}.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        order=lambda wildcards: EXPERIMENTS[wildcards.experiment]["models"],
+        order=model_order,
     script:
         "../scripts/table1.py"
 
@@ -145,9 +132,7 @@ rule claims:
     input:
         unpack(claims_inputs),
         summary=f"{EXP}/summary.tsv",
-        claims=lambda wildcards: resolve_path(
-            EXPERIMENTS[wildcards.experiment]["claims"]
-        ),
+        claims=experiment_input("claims"),
     output:
         tsv=report(
             f"{EXP}/claims.tsv",
@@ -160,7 +145,6 @@ rule claims:
         "logs/tables/{experiment}/claims.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
@@ -170,7 +154,7 @@ rule claims:
 
 rule scorecard:
     input:
-        lambda wildcards: [s["path"] for s in scorecard_sources()],
+        scorecard_inputs,
     output:
         tsv=report(
             "results/scorecard.tsv",
@@ -182,7 +166,6 @@ rule scorecard:
         "logs/tables/scorecard.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
@@ -207,7 +190,6 @@ rule render_table:
         "logs/tables/{experiment}/{rendered}_html.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=500,
         runtime=5,
@@ -231,7 +213,6 @@ rule render_scorecard:
         "logs/tables/scorecard_html.log",
     conda:
         ENV
-    threads: 1
     resources:
         mem_mb=500,
         runtime=5,
