@@ -1,5 +1,6 @@
 """Shared test fixtures: repository paths and the authors' data in ../shared/fixtures."""
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,13 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MOTIFREP_SHARED", REPO.parent / "shared"))
 KOO2019 = SHARED / "fixtures" / "koo2019"
 JASPAR2016 = KOO2019 / "JASPAR_CORE_2016_vertebrates.meme"
+# The tiny end-to-end configs (.test/, the Snakemake workflow catalog's convention), each layered
+# over config/config.yaml; runnable by hand, see each file's first lines.
+TEST_CONFIGS = REPO / ".test"
+# The one part of them a static file cannot say: the end-to-end tests run in temporary working
+# directories, where the default tomtom.numba_cache (.numba_cache, relative) would be a cold cache
+# (memelite compiles for about 90 s); they share this checkout's instead (`--config` value).
+NUMBA_CACHE_CONFIG = f"tomtom={{numba_cache: {json.dumps(str(REPO / '.numba_cache'))}}}"
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba_cache"))

@@ -36,7 +36,10 @@ def checked(config):
     return config, check_models(config, ZOO)
 
 
-@pytest.mark.parametrize("names", [("config.yaml",), ("config.yaml", "paper.yaml")])
+# .test/config.yaml and .test/faults.yaml: the tiny end-to-end configs (the in vivo ones need
+# the inputs their tests write)
+@pytest.mark.parametrize("names", [("config.yaml",), ("config.yaml", "paper.yaml"),
+                                   ("config.yaml", "../.test/config.yaml"), ("config.yaml", "../.test/faults.yaml")])
 def test_shipped_configs_are_valid(names):
     checked(merged(*names))
 

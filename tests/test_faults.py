@@ -14,41 +14,31 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import NUMBA_CACHE_CONFIG, REPO, TEST_CONFIGS
 
 pytestmark = pytest.mark.slow
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # One experiment, one model, deterministic training so two runs can be compared.
-TINY = f"""\
-datasets:
-  synthetic: {{n_sequences: 400}}
-  task3: {{n_positive: 100, n_negative: 100}}
-experiments:
-  p1:
-    models: [CNN-25]
-    trials: 1
-    training: {{epochs: 4, patience: 4}}
-    match_plot: []
-run: [p1]
-training: {{deterministic: true}}
-tomtom:
-  numba_cache: {REPO / ".numba_cache"}
-"""
+TINY = TEST_CONFIGS / "faults.yaml"
 TABLES = ("classification.tsv", "match_statistics.tsv", "summary.tsv", "table1.tsv")
 RUN = "results/synthetic/models/CNN-25/relu/trial_0"
 TRAIN_LOG = "logs/train/synthetic/CNN-25/relu/trial_0.log"
 
 
-def command(workdir, *args, config="tiny.yaml"):
-    """Targets and options first: --configfile takes several values and would swallow them."""
+def command(workdir, *args, configs=(TINY,)):
+    """Targets and options first: --config/--configfile take several values and would swallow them."""
     return [SNAKEMAKE, *args, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
-            "--configfile", str(REPO / "config/config.yaml"), str(workdir / config)]
+            "--config", NUMBA_CACHE_CONFIG, "--configfile", str(REPO / "config/config.yaml"), *map(str, configs)]
 
 
-def snakemake(workdir, *args, config="tiny.yaml", text=TINY, **kwargs):
-    (workdir / config).write_text(text)
-    return subprocess.run(command(workdir, *args, config=config), capture_output=True, text=True, timeout=600,
+def snakemake(workdir, *args, base=TINY, extra=None, **kwargs):
+    """Run on the default config, ``base`` over it (None: none) and the YAML text ``extra`` over that."""
+    configs = [base] if base else []
+    if extra is not None:
+        (workdir / "extra.yaml").write_text(extra)
+        configs.append(workdir / "extra.yaml")
+    return subprocess.run(command(workdir, *args, configs=configs), capture_output=True, text=True, timeout=600,
                           **kwargs)
 
 
@@ -81,7 +71,6 @@ def uninterrupted(tmp_path_factory):
 
 def start_and_interrupt(workdir, sig):
     """Start the workflow and send ``sig`` to Snakemake once the training job has logged an epoch."""
-    (workdir / "tiny.yaml").write_text(TINY)
     proc = subprocess.Popen(command(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 300
@@ -138,7 +127,7 @@ def test_interrupted_run_resumes_to_the_same_tables(tmp_path, uninterrupted, sig
     ],
 )
 def test_bad_config_is_one_line_at_parse_time(tmp_path, config, message):
-    result = snakemake(tmp_path, "-n", config="bad.yaml", text=config)
+    result = snakemake(tmp_path, "-n", base=None, extra=config)  # over the default config alone
     assert_one_line_error(result, message)
 
 
@@ -147,9 +136,8 @@ def test_bad_config_is_one_line_at_parse_time(tmp_path, config, message):
 
 def test_unknown_jaspar_id_fails_cleanly(tmp_path):
     (tmp_path / "tfs.tsv").write_text((REPO / "resources/tfs.tsv").read_text().replace("MA0083.3", "MA9999.1"))
-    text = TINY.replace("  synthetic: {n_sequences: 400}",
-                        f"  synthetic: {{n_sequences: 400, tf_table: {tmp_path / 'tfs.tsv'}}}")
-    result = snakemake(tmp_path, "results/synthetic/data.h5", text=text)
+    text = f"datasets:\n  synthetic: {{tf_table: {tmp_path / 'tfs.tsv'}}}\n"
+    result = snakemake(tmp_path, "results/synthetic/data.h5", extra=text)
     assert_one_line_error(result, "JASPAR ID 'MA9999.1' (SRF) is not in results/jaspar/motifs.meme")
     assert not (tmp_path / "results/synthetic/data.h5").exists()
     assert not list((tmp_path / "results/synthetic").glob(".*"))
@@ -160,17 +148,15 @@ def test_unknown_pool_id_fails_cleanly(tmp_path):
     first = next(i for i, line in enumerate(pool) if line.startswith(("MA", "PB")))
     pool[first] = "MA9998.1\tNOPE"
     (tmp_path / "pool.tsv").write_text("\n".join(pool) + "\n")
-    text = TINY.replace("  task3: {n_positive: 100, n_negative: 100}",
-                        f"  task3: {{n_positive: 100, n_negative: 100, pool: {tmp_path / 'pool.tsv'}}}")
-    result = snakemake(tmp_path, "results/task3/data.h5", text=text)
+    text = f"datasets:\n  task3: {{pool: {tmp_path / 'pool.tsv'}}}\n"
+    result = snakemake(tmp_path, "results/task3/data.h5", extra=text)
     assert_one_line_error(result, "MA9998.1")
     assert not (tmp_path / "results/task3/data.h5").exists()
 
 
 def test_missing_config_file_is_an_error_at_parse_time(tmp_path):
-    text = TINY.replace("  synthetic: {n_sequences: 400}",
-                        f"  synthetic: {{n_sequences: 400, tf_table: {tmp_path / 'gone.tsv'}}}")
-    result = snakemake(tmp_path, "-n", text=text)
+    text = f"datasets:\n  synthetic: {{tf_table: {tmp_path / 'gone.tsv'}}}\n"
+    result = snakemake(tmp_path, "-n", extra=text)
     assert_one_line_error(result, f"config datasets.synthetic.tf_table: file {tmp_path / 'gone.tsv'} not found")
 
 
@@ -182,7 +168,7 @@ def test_missing_tomtom_binary_fails_cleanly(tmp_path, koo2019):
     shutil.copy(koo2019 / "synthetic/cnn_25_clip.meme", base / "filters/layer1.meme")
     env_path = ":".join(p for p in os.environ["PATH"].split(":") if not Path(p, "tomtom").exists())
     result = snakemake(tmp_path, f"{RUN}/tomtom/layer1.tsv", "--allowed-rules", "tomtom", "tomtom_engine",
-                       text=TINY + "  engine: meme\n", env=dict(os.environ, PATH=env_path))
+                       extra="tomtom: {engine: meme}\n", env=dict(os.environ, PATH=env_path))
     assert_one_line_error(result, "tomtom engine 'meme': the 'tomtom' binary is not on PATH")
     assert not (tmp_path / "results/tomtom_engine.tsv").exists() and not (base / "tomtom/layer1.tsv").exists()
 

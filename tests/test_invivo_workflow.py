@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.io
-from conftest import REPO
+from conftest import NUMBA_CACHE_CONFIG, REPO, TEST_CONFIGS
 
 from motifrep.datasets.store import Dataset
 
@@ -82,39 +82,22 @@ def write_inputs(root):
     return chroms, fa
 
 
-def config_text(root, fa):
+def inputs_text(root, fa):
+    """The part of the config the inputs decide (where they are, their checksums), layered over
+    .test/invivo.yaml (the rest of the tiny in vivo config)."""
     return f"""\
 datasets:
   tiny_k562:
-    kind: encode
     experiments: {root / 'experiments.tsv'}
     genome: {{url: "file://{fa}", sha256: \"{sha256(fa)}\"}}
-    bin_size: 200
-    length: 1000
-    valid_chroms: [chr7]
-    test_chroms: [chr8]
-    reverse_complement: false
-experiments:
-  invivo:
-    dataset: tiny_k562
-    models: [CNN-2, CNN-25]
-    training: {{epochs: 2, patience: 1}}
-    published: {REPO / 'resources/published_p1_invivo.tsv'}
-    table: table2
-run: [invivo]
-training: {{min_positives: 1}}
-tomtom:
-  numba_cache: {REPO / '.numba_cache'}
-figures:
-  fig4:
-    experiment: invivo
-    panels: [{{model: CNN-2}}, {{model: CNN-25}}]
 """
 
 
-def snakemake(workdir, *args):
+def snakemake(workdir, *args, config=TEST_CONFIGS / "invivo.yaml"):
+    """``config`` over the default config, and workdir/inputs.yaml (the inputs' part) over it."""
     cmd = [SNAKEMAKE, *args, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2",
-           "--configfile", str(REPO / "config" / "config.yaml"), str(workdir / "invivo.yaml")]
+           "--config", NUMBA_CACHE_CONFIG,
+           "--configfile", str(REPO / "config" / "config.yaml"), str(config), str(workdir / "inputs.yaml")]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
 
 
@@ -122,7 +105,7 @@ def snakemake(workdir, *args):
 def encode_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("invivo")
     chroms, fa = write_inputs(root)
-    (root / "invivo.yaml").write_text(config_text(root, fa))
+    (root / "inputs.yaml").write_text(inputs_text(root, fa))
     result = snakemake(root)
     assert result.returncode == 0, result.stderr[-3000:]
     return root, chroms
@@ -162,7 +145,7 @@ def test_encode_table2_and_fig4(encode_run):
     assert "Table 2 CNN-2 layer 1 AUROC" in card
 
 
-BUNDLE_ORDER = np.array(list("AGCT"))  # the bundle's base order (SPEC 1.4)
+BUNDLE_ORDER = np.array(list("AGCT"))  # the bundle's base order (methods §1.8)
 COLUMNS = (592, 602)
 
 
@@ -201,14 +184,13 @@ def test_deepsea_route_bases_and_labels(tmp_path):
     (tmp_path / "experiments.tsv").write_text(
         "tf\tjaspar_id\taccepted_ids\texperiment\turl\tsha256\tdeepsea_column\n"
         f"Arid3\tMA0151.1\tMA0151.1\tarid3\t\t\t{COLUMNS[0]}\nCEBPB\tMA0466.2\tMA0466.2\tcebpb\t\t\t{COLUMNS[1]}\n")
-    (tmp_path / "invivo.yaml").write_text(f"""\
+    (tmp_path / "inputs.yaml").write_text(f"""\
 datasets:
   tiny_deepsea:
-    kind: deepsea
     experiments: {tmp_path / 'experiments.tsv'}
     bundle: {{url: "file://{tar}", sha256: \"{sha256(tar)}\"}}
 """)
-    result = snakemake(tmp_path, "results/tiny_deepsea/data.h5")
+    result = snakemake(tmp_path, "results/tiny_deepsea/data.h5", config=TEST_CONFIGS / "deepsea.yaml")
     assert result.returncode == 0, result.stderr[-3000:]
     with Dataset(tmp_path / "results/tiny_deepsea/data.h5") as ds:
         assert ds.task_names == ["Arid3", "CEBPB"]
@@ -222,9 +204,9 @@ datasets:
 
 def test_bad_in_vivo_inputs_one_line_nothing_kept(tmp_path):
     chroms, fa = write_inputs(tmp_path)
-    text = config_text(tmp_path, fa)
+    text = inputs_text(tmp_path, fa)
     # neither url nor path for the genome: refused at parse time, also by a dry run
-    (tmp_path / "invivo.yaml").write_text(text.replace(f'url: "file://{fa}", sha256: "{sha256(fa)}"', "url: null"))
+    (tmp_path / "inputs.yaml").write_text(text.replace(f'url: "file://{fa}", sha256: "{sha256(fa)}"', "url: null"))
     result = snakemake(tmp_path, "-n")
     assert result.returncode == 1
     assert "motifrep: error: config datasets.tiny_k562.genome: give either url (to download) or path" in result.stderr
@@ -232,7 +214,7 @@ def test_bad_in_vivo_inputs_one_line_nothing_kept(tmp_path):
     # a peak file whose checksum is wrong: the download fails, nothing is kept under its name
     table = (tmp_path / "experiments.tsv").read_text()
     (tmp_path / "experiments.tsv").write_text(table.replace(sha256(tmp_path / "expB.narrowPeak.gz"), "0" * 64))
-    (tmp_path / "invivo.yaml").write_text(text)
+    (tmp_path / "inputs.yaml").write_text(text)
     result = snakemake(tmp_path, "results/tiny_k562/data.h5")
     assert result.returncode != 0
     log = (tmp_path / "logs/downloads/peaks/tiny_k562/expB.narrowPeak.gz.log").read_text()
@@ -250,3 +232,11 @@ def test_bad_in_vivo_inputs_one_line_nothing_kept(tmp_path):
     assert re.search(r"expB\.narrowPeak\.gz:6: chromosome .chr5. is not in the genome", log), log[-2000:]
     assert "Traceback" not in log
     assert not (tmp_path / "results/tiny_k562/data.h5").exists()
+
+
+if __name__ == "__main__":  # the inputs of .test/invivo.yaml for a run by hand (see its first lines)
+    folder = Path(sys.argv[1]).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    _, fa = write_inputs(folder)
+    (folder / "inputs.yaml").write_text(inputs_text(folder, fa))
+    print(f"wrote the inputs and {folder / 'inputs.yaml'}")

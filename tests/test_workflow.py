@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import NUMBA_CACHE_CONFIG, REPO, TEST_CONFIGS
 
 from motifrep.datasets.store import Dataset
 from motifrep.motifs.meme import read_meme
@@ -20,51 +20,26 @@ from motifrep.motifs.tomtom import read_tomtom_tsv
 pytestmark = pytest.mark.slow
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-# Two data sets in one call: the P1 multitask set and the P2 task-3 regulatory set; the
-# default's P2 task-1 slice is shrunk to one small model.
-TINY = f"""\
-datasets:
-  synthetic: {{n_sequences: 500}}
-  task1: {{n_sequences: 500}}
-  task3: {{n_positive: 250, n_negative: 250}}
-experiments:
-  p1:
-    models: [CNN-25, CNN9-25]
-    trials: 2
-    training: {{epochs: 2, patience: 1}}
-    match_plot: [CNN-25, CNN9-25]
-  p2_task1:
-    models: [CNN-local]
-    training: {{epochs: 2, patience: 1}}
-  p2_task3:
-    dataset: task3
-    models: [CNN-local]
-    activations: [relu, exponential]
-    training: {{epochs: 2, patience: 1, monitor: val_auroc}}
-tomtom:
-  numba_cache: {REPO / ".numba_cache"}
-figures:
-  mini:
-    experiment: p1
-    panels: [{{model: CNN-25}}, {{model: CNN9-25}}]
-  p2_fig1_logos:
-    panels: [{{model: CNN-local, activation: relu}}, {{model: CNN-local, activation: exponential}}]
-"""
+# The tiny end-to-end config: the default experiments on two small data sets in one call (the
+# P1 multitask set and the P2 task-3 regulatory set), the default's P2 task-1 slice shrunk to one
+# small model. The tests' own variations are layered over it (`extra`).
+TINY = TEST_CONFIGS / "config.yaml"
 P1 = "results/experiments/p1"
 RUN = "results/synthetic/models/{model}/relu/trial_{trial}"
 
 
-def snakemake(workdir, *args, config="tiny.yaml"):
-    # Targets go before --configfile, which takes several values and would swallow them.
+def snakemake(workdir, *args, extra=()):
+    """The tiny config over the default, then the files ``extra`` (in workdir) over it."""
+    # Targets go before --config/--configfile, which take several values and would swallow them.
     cmd = [SNAKEMAKE, *args, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2",
-           "--configfile", str(REPO / "config" / "config.yaml"), str(workdir / config)]
+           "--config", NUMBA_CACHE_CONFIG,
+           "--configfile", str(REPO / "config" / "config.yaml"), str(TINY), *(str(workdir / e) for e in extra)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "tiny.yaml").write_text(TINY)
     result = snakemake(workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     return workdir
@@ -215,8 +190,8 @@ def test_one_log_line_per_epoch(run):
         assert len(epochs) == len(history) >= 1
 
 
-def planned_jobs(workdir, *args, config="tiny.yaml"):
-    dry = snakemake(workdir, *args, "-n", "--quiet", "rules", config=config)  # targets first
+def planned_jobs(workdir, *args, extra=()):
+    dry = snakemake(workdir, *args, "-n", "--quiet", "rules", extra=extra)  # targets first
     assert dry.returncode == 0, dry.stderr[-2000:]
     if "Nothing to be done" in dry.stdout + dry.stderr:
         return {}
@@ -226,17 +201,17 @@ def planned_jobs(workdir, *args, config="tiny.yaml"):
 
 def test_resource_settings_never_rerun(run):
     """Threads, memory, runtime, batch size and the numba cache change no result: nothing reruns."""
-    (run / "resources.yaml").write_text(TINY + """\
+    (run / "resources.yaml").write_text("""\
 training: {threads: 2, mem_mb: 9999, runtime: 999, in_memory_max_gb: 0.001}
 filters: {threads: 2, batch_size: 64}
-""".replace("tomtom:\n", "tomtom:\n  threads: 2\n"))
-    assert planned_jobs(run, config="resources.yaml") == {}
+tomtom: {threads: 2}
+""")
+    assert planned_jobs(run, extra=["resources.yaml"]) == {}
 
 
 def test_more_trials_train_only_the_new_ones(run):
-    (run / "more.yaml").write_text(TINY.replace("    activations: [relu, exponential]\n",
-                                                "    activations: [relu, exponential]\n    trials: 2\n"))
-    dry = snakemake(run, "-n", "--quiet", "all", config="more.yaml")
+    (run / "more.yaml").write_text("experiments:\n  p2_task3:\n    trials: 2\n")
+    dry = snakemake(run, "-n", "--quiet", "all", extra=["more.yaml"])
     trained = sorted(re.findall(r"rule train:\n(?:\s+\w+: .*\n)*?\s+output: results/task3/models/CNN-local/(\w+)/"
                                 r"trial_(\d+)/model.keras", dry.stdout))
     assert trained == [("exponential", "1"), ("relu", "1")], dry.stdout[-3000:]
@@ -254,7 +229,6 @@ def test_rerun_is_a_no_op_and_resumes_only_missing_work(run):
 
 
 def test_single_target_builds_only_what_it_needs(tmp_path):
-    (tmp_path / "tiny.yaml").write_text(TINY)
     names = planned_jobs(tmp_path, RUN.format(model="CNN-25", trial=0) + "/metrics.json")
     assert "train" in names and "classification_table" not in names and "versions" not in names
     names = planned_jobs(tmp_path, "results/figures/mini.pdf")
@@ -300,8 +274,7 @@ def test_deleted_intermediate_files_are_rebuilt(run):
 
 
 def test_missing_input_table_is_an_error_not_nothing_to_do(run):
-    (run / "gone.yaml").write_text(TINY.replace("  synthetic: {n_sequences: 500}",
-                                                f"  synthetic: {{n_sequences: 500, tf_table: {run / 'gone.tsv'}}}"))
-    dry = snakemake(run, "-n", config="gone.yaml")
+    (run / "gone.yaml").write_text(f"datasets:\n  synthetic: {{tf_table: {run / 'gone.tsv'}}}\n")
+    dry = snakemake(run, "-n", extra=["gone.yaml"])
     assert dry.returncode != 0 and "Nothing to be done" not in dry.stdout
     assert f"motifrep: error: config datasets.synthetic.tf_table: file {run / 'gone.tsv'} not found" in dry.stderr

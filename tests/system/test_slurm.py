@@ -38,8 +38,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
-from test_workflow import TINY  # the tiny config of the end-to-end test
+from conftest import REPO, TEST_CONFIGS
 
 from motifrep.motifs.meme import read_meme
 from motifrep.motifs.tomtom import read_tomtom_tsv, run_tomtom
@@ -52,6 +51,7 @@ PROFILE = REPO / "profiles" / "slurm"
 GPU_RULES = {"train", "attribute"}
 # rules with no action, which Snakemake finishes itself (no process, nothing to submit)
 TARGET_RULES = {"all"}
+TINY = TEST_CONFIGS / "config.yaml"  # the tiny config of the end-to-end test
 MEME_ENGINE = "tomtom: {engine: meme}\n"
 
 PROLOG = re.compile(r"^motifrep-ci-task job=(?P<job>\S+) step=(?P<step>\S+) partition=(?P<partition>\S+) "
@@ -162,7 +162,7 @@ class SlurmRun:
 
 def snakemake(workdir: Path, *args: str, timeout: int) -> subprocess.CompletedProcess:
     cmd = [SNAKEMAKE, "--profile", str(PROFILE), "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args,
-           "--configfile", str(REPO / "config" / "config.yaml"), str(workdir / "tiny.yaml"), str(workdir / "meme.yaml")]
+           "--configfile", str(REPO / "config" / "config.yaml"), str(TINY), str(workdir / "meme.yaml")]
     return subprocess.run(cmd, cwd=workdir, env=clean_env(), capture_output=True, text=True, timeout=timeout)
 
 
@@ -174,7 +174,6 @@ def slurm_run(tmp_path_factory) -> SlurmRun:
     assert "UP" in ping.stdout, f"no slurmctld answers ({ping.stdout.strip()} {ping.stderr.strip()}): run `make test-system`"
 
     workdir = tmp_path_factory.mktemp("slurm_run").resolve()
-    (workdir / "tiny.yaml").write_text(TINY)
     (workdir / "meme.yaml").write_text(MEME_ENGINE)
     dry = snakemake(workdir, "-n", "--quiet", "rules", timeout=300)
     assert dry.returncode == 0, dry.stderr[-3000:]
