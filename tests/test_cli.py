@@ -7,6 +7,8 @@ is embedded in half of 200 random sequences.
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +221,30 @@ def test_bad_option_exits_2(inputs, tmp_path, capsys):
     rc = main(["filters", str(inputs["model"]), str(inputs["fasta"]), "--out", str(tmp_path), "--threshold", "2"])
     assert rc == 2
     assert "threshold must be in [0, 1]" in capsys.readouterr().err
+
+
+def test_full_disk_is_one_line_and_keeps_nothing(inputs, tmp_path, capsys, monkeypatch):
+    """--out on a disk that holds the two MEME files but not the rest: one line naming the file and
+    the space left, and no partial set of outputs (filters.meme was written, then removed)."""
+    from fsfaults import enospc, small_filesystem
+
+    full = tmp_path / "full"
+    out = full / "filters"
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    with small_filesystem(full, 2 * page_kb) as mounted:  # two pages: filters.meme, filters_unclipped.meme
+        if not mounted:  # where no tmpfs can be mounted: the third text file finds the disk full
+            real, calls = Path.write_text, []
+
+            def third_fails(self, *args, **kwargs):
+                calls.append(self)
+                return enospc() if len(calls) == 3 else real(self, *args, **kwargs)
+
+            monkeypatch.setattr(Path, "write_text", third_fails)
+        capsys.readouterr()
+        rc = main(["filters", str(inputs["model"]), str(inputs["fasta"]), "--out", str(out), "--motifs",
+                   str(JASPAR2016), "--numba-cache", NUMBA_CACHE])
+        assert rc == 1
+        line = _one_error_line(capsys)
+        assert re.fullmatch(rf"motifrep: error: {re.escape(str(out))}/tomtom\.tsv: no space left on device "
+                            r"\(\d+\.\d MB free on that filesystem\)", line), line
+        assert not out.exists()  # made by this run, emptied and removed

@@ -285,6 +285,24 @@ def test_bad_bundle_file_is_one_line_and_writes_nothing(bundle, tmp_path, kind):
     assert_nothing_left(out.parent)
 
 
+def test_bundle_of_another_length_is_refused(bundle, tmp_path):
+    """DeepSEA sequences are 1,000 nt: a bundle of 500-nt sequences (all three splits alike) stops
+    the job with the shape found and the shape expected."""
+    _, truth, _ = bundle
+    root = tmp_path / "in"
+    root.mkdir()
+    x = {s: encode_bundle(truth[s][0])[:, :500] for s in truth}
+    write_train(root / "train.mat", x["train"], truth["train"][1])
+    for split in ("valid", "test"):
+        write_v5(root / f"{split}.mat", split, x[split], truth[split][1])
+    out = tmp_path / "out" / "deepsea.h5"
+    out.parent.mkdir()
+    with pytest.raises(MotifrepError) as excinfo:
+        build(out, {s: root / f"{s}.mat" for s in ("train", "valid", "test")})
+    assert_one_line(excinfo, root / "train.mat", "'trainxdata' has shape (500, 4, 60)", "expected (1000, 4, 60)")
+    assert_nothing_left(out.parent)
+
+
 def test_not_one_hot_in_a_dropped_row_is_not_an_error(bundle, tmp_path):
     _, truth, mats = bundle
     seqs, labels = truth["train"]

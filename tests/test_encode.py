@@ -2,6 +2,7 @@
 
 import json
 import runpy
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -285,3 +286,66 @@ def test_workflow_script_builds(genome, tmp_path):
     with Dataset(out) as ds:
         assert ds.task_names == ["TF-A", "TF-B"] and ds.indices("train").size == 7
         assert json.loads(ds.file.attrs["experiments"]) == ["A", "B"]
+
+
+def _write_genome(path: Path, seqs: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        handle.writelines(f">{name}\n" + "".join(seq[i : i + 70] + "\n" for i in range(0, len(seq), 70))
+                          for name, seq in seqs.items())
+    return path
+
+
+def test_iupac_letter_in_a_window_stops_the_job(genome, tmp_path):
+    """A plain-FASTA genome is checked where it is read: a letter other than A, C, G, T, N in a
+    labelled window stops the job (as in a downloaded .fa.gz), naming file, chromosome, position."""
+    seqs = dict(genome.seqs)
+    pos = 1000 - 400 + 123  # 0-based, inside the window [600, 1600) of the positive bin chr1:1000
+    seqs["chr1"] = seqs["chr1"][:pos] + "R" + seqs["chr1"][pos + 1 :]
+    path = _write_genome(tmp_path / "g" / "genome.fa", seqs)
+    out = tmp_path / "out" / "encode.h5"
+    with pytest.raises(FormatError) as err:
+        build_encode_set(out, path, dict(genome.peaks), ["A", "B"])
+    assert str(err.value) == f"{path}: chromosome chr1, position {pos + 1}: character 'R' is not A, C, G, T or N"
+    assert _leftovers(out.parent) == []
+    soft = dict(genome.seqs)  # soft-masked (lower case) IUPAC letters too
+    soft["chr2"] = soft["chr2"][:700] + "y" + soft["chr2"][701:]
+    path = _write_genome(tmp_path / "g2" / "genome.fa", soft)
+    with pytest.raises(FormatError, match=r"chromosome chr2, position 701: character 'Y'"):
+        build_encode_set(out, path, dict(genome.peaks), ["A", "B"])
+    assert _leftovers(out.parent) == []
+    outside = dict(genome.seqs)  # chr9 has no peak: never read, not checked
+    outside["chr9"] = outside["chr9"][:10] + "R" + outside["chr9"][11:]
+    path = _write_genome(tmp_path / "g3" / "genome.fa", outside)
+    assert build_encode_set(out, path, dict(genome.peaks), ["A", "B"])["rows"] == {"train": 7, "valid": 1, "test": 1}
+
+
+def test_genome_in_a_read_only_folder(genome, tmp_path):
+    """The genome's folder cannot take its index (.fai): the build indexes it under the output's
+    folder instead (removed afterwards) and leaves the genome's folder as it was."""
+    from fsfaults import read_only_folder, run_as_nobody, world_readable_tmp
+
+    base = world_readable_tmp()
+    try:
+        folder = base / "ro"
+        path = _write_genome(folder / "genome.fa", genome.seqs)
+        peaks = {n: str(shutil.copy(p, base / p.name)) for n, p in genome.peaks.items()}  # where nobody reads them
+        out = base / "out" / "encode.h5"
+        out.parent.mkdir(mode=0o777)
+        out.parent.chmod(0o777)
+        with read_only_folder(folder) as in_process:
+            if in_process:
+                stats = build_encode_set(out, path, peaks, ["A", "B"])
+            else:  # root that cannot make a folder immutable: build as nobody
+                done = run_as_nobody("import json; from motifrep.datasets.encode import build_encode_set; "
+                                     f"print(json.dumps(build_encode_set({str(out)!r}, {str(path)!r}, {peaks!r}, "
+                                     "['A', 'B'])))", base)
+                assert done.returncode == 0, done.stderr
+                stats = json.loads(done.stdout.splitlines()[-1])
+        assert stats["rows"] == {"train": 7, "valid": 1, "test": 1}
+        assert _leftovers(folder) == ["genome.fa"]
+        assert _leftovers(out.parent) == ["encode.h5"]  # the index built there is gone
+        with Dataset(out) as ds:
+            np.testing.assert_array_equal(ds.file["X"][0], _one_hot_by_hand(genome.seqs["chr1"][600:1600]))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 import gzip
 import runpy
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,7 +10,6 @@ import numpy as np
 import pytest
 
 from motifrep.datasets.genome import (
-    check_alphabet,
     chrom_sizes,
     one_hot,
     open_fasta,
@@ -103,18 +103,6 @@ def test_missing_and_malformed_fasta(tmp_path):
     assert not (tmp_path / "empty.fa.fai").exists()
 
 
-def test_check_alphabet_names_file_chromosome_position_character(tmp_path, records):
-    good = tmp_path / "good.fa"
-    good.write_text(_fasta_text(records))
-    check_alphabet(good)  # upper, lower case and N are fine
-    records["chr2"] = records["chr2"][:200] + "R" + records["chr2"][201:]
-    bad = tmp_path / "bad.fa"
-    bad.write_text(_fasta_text(records))
-    with pytest.raises(FormatError) as err:
-        check_alphabet(bad, block=64)  # small blocks: the position must still be absolute
-    assert str(err.value) == f"{bad}: chromosome chr2, position 201: character 'R' is not A, C, G, T or N"
-
-
 def test_unpack_genome_writes_fasta_and_index(tmp_path, records):
     text = _fasta_text(records)
     gz = tmp_path / "dl" / "g.fa.gz"
@@ -184,3 +172,36 @@ def test_workflow_script_unpacks(tmp_path, records):
     sm = SimpleNamespace(input=[str(gz)], output=SimpleNamespace(fasta=str(out), fai=str(out) + ".fai"), log=[])
     runpy.run_path(str(REPO / "workflow" / "scripts" / "unpack_genome.py"), init_globals={"snakemake": sm})
     assert chrom_sizes(out) == {"chr1": 700, "chr2": 333}
+
+
+def test_read_only_folder_index_goes_to_index_dir(tmp_path, records):
+    """A FASTA whose folder cannot take the .fai: a one-line error without ``index_dir``; with one,
+    the index is written there and the FASTA's folder is left as it was."""
+    from fsfaults import read_only_folder, run_as_nobody, world_readable_tmp
+
+    base = world_readable_tmp()
+    try:
+        folder, index_dir = base / "ro", base / "index"
+        folder.mkdir()
+        path = folder / "g.fa"
+        path.write_text(_fasta_text(records))
+        base.chmod(0o777)
+        code = ("from motifrep.datasets.genome import open_fasta, chrom_sizes\nfrom motifrep.errors import FormatError\n"
+                f"try:\n    open_fasta({str(path)!r})\nexcept FormatError as exc:\n    print('ERROR', exc)\n"
+                f"print('SIZES', chrom_sizes(open_fasta({str(path)!r}, index_dir={str(index_dir)!r})))\n")
+        with read_only_folder(folder) as in_process:
+            if in_process:
+                with pytest.raises(FormatError) as err:
+                    open_fasta(path)
+                error = str(err.value)
+                sizes = chrom_sizes(open_fasta(path, index_dir=index_dir))
+            else:  # root that cannot make a folder immutable: as nobody
+                done = run_as_nobody(code, base)
+                assert done.returncode == 0, done.stderr
+                error = done.stdout.split("ERROR ", 1)[1].split("\n")[0]
+                sizes = eval(done.stdout.split("SIZES ", 1)[1])
+        assert error.startswith(f"{path}: cannot write its index beside it") and "\n" not in error, error
+        assert sizes == {"chr1": 700, "chr2": 333}
+        assert _leftovers(folder) == ["g.fa"] and _leftovers(index_dir) == ["g.fa.fai"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

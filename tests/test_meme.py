@@ -79,6 +79,9 @@ letter-probability matrix: alength= 4 w= 2 nsites= 2
         (GOOD.replace("MEME version 4", "hello"), "not a MEME file"),
         (GOOD.replace("0.25 0.25 0.25 0.25", "0.25 0.25 0.5"), "has 3 values"),
         (GOOD.replace("0.25 0.25 0.25 0.25", "0.25 a 0.25 0.25"), "expected numbers"),
+        (GOOD.replace("1.0 0.0 0.0 0.0", "nan nan nan nan"), ":8: motif 'm1' row 2: value 'nan' is not a number"),
+        (GOOD.replace("1.0 0.0 0.0 0.0", "0.5 NaN 0.25 0.25"), ":8: motif 'm1' row 2: value 'NaN' is not a number"),
+        (GOOD.replace("0.25 0.25 0.25 0.25", "inf 0 0 0"), ":7: motif 'm1' row 1: value 'inf' is not a number"),
     ],
 )
 def test_malformed_meme_one_line_error(tmp_path, text, message):

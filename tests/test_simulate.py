@@ -127,3 +127,37 @@ def test_bad_parameters(tf_pwms):
         simulate(pwms, task, 12, 10, 200, [0.5, 0.4], 1)
     with pytest.raises(ConfigError, match="cannot hold 5 motifs"):
         simulate(pwms, task, 12, 10, 40, PROBS, 1)
+
+
+def test_full_disk_while_simulating_is_one_line_and_keeps_nothing(tmp_path, monkeypatch):
+    """The simulate step writing its HDF5 onto a full disk (h5py: OSError errno 28, then RuntimeError
+    "Can't decrement id ref count" when the file is closed): exit 1 with one line naming the file and
+    the space left; no temporary file is kept."""
+    import logging
+    import runpy
+    import types
+
+    from conftest import JASPAR2016
+    from fsfaults import enospc, free_mb, small_filesystem
+
+    full = tmp_path / "full"
+    out = full / "datasets" / "synthetic.h5"
+    log = tmp_path / "simulate.log"
+    sm = types.SimpleNamespace(
+        input=types.SimpleNamespace(jaspar=str(JASPAR2016), tf_table=str(REPO / "resources" / "tfs.tsv")),
+        output=[str(out)], log=[str(log)],
+        params=types.SimpleNamespace(spec={"n_sequences": 2000, "length": 200, "motif_count_probs": PROBS,
+                                           "split": [0.7, 0.1, 0.2], "seed": 3}))
+    with small_filesystem(full, 256) as mounted:  # X alone is 1.6 MB
+        if not mounted:
+            monkeypatch.setattr("motifrep.datasets.store._dataset", enospc)
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(str(REPO / "workflow" / "scripts" / "simulate.py"), init_globals={"snakemake": sm})
+        logging.getLogger().handlers.clear()
+        assert done.value.code == 1
+        text = log.read_text()
+        errors = [line for line in text.splitlines() if "error" in line.lower()]
+        assert "Traceback" not in text and len(errors) == 1, text
+        assert errors[0].endswith(f"motifrep: error: {out}: no space left on device ({free_mb(full):.1f} MB free "
+                                  "on that filesystem)"), errors[0]
+        assert list(out.parent.iterdir()) == []

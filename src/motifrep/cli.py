@@ -8,7 +8,8 @@ the MEME files, the Tomtom table, a per-filter table and a logo figure.
 Only this module's argument parsing is imported at start-up; TensorFlow/Keras, numba and
 the rest are imported when a command runs, so ``--help`` is instant. Every expected problem
 is a :class:`~motifrep.errors.MotifrepError`, printed as one ``motifrep: error: ...`` line on
-stderr with exit status 1; a bad command line exits with status 2 (argparse).
+stderr with exit status 1 (so is a full disk, naming the file and the space left, after the
+outputs already written are removed); a bad command line exits with status 2 (argparse).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from motifrep.errors import FormatError, MotifrepError
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
 from motifrep.filters.scan import activation_pwms, filters_to_motifs, pwm_window
-from motifrep.io import writable_dir, write_tsv
+from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
 from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
@@ -423,7 +424,8 @@ def cmd_filters(args) -> int:
     ------
     MotifrepError
         Any expected problem (missing or malformed input, unsupported model or layer, bad
-        ``--out``); :func:`main` prints it as one line.
+        ``--out``, a full disk); :func:`main` prints it as one line. When writing fails, the
+        outputs this run already wrote are removed (and ``--out``, if this run made it).
     """
     import numpy as np
 
@@ -463,15 +465,26 @@ def cmd_filters(args) -> int:
     labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
     conv_name = f"conv{layer}"
 
+    created = not out.exists()
     writable_dir(out, "--out")
-    write_meme(out / "filters.meme", clipped)
-    write_meme(out / "filters_unclipped.meme", unclipped)
-    write_tomtom_tsv(out / "tomtom.tsv", hits)
-    write_tsv(out / "filters.tsv", table)
+    writes = [(write_meme, "filters.meme", clipped), (write_meme, "filters_unclipped.meme", unclipped),
+              (write_tomtom_tsv, "tomtom.tsv", hits), (write_tsv, "filters.tsv", table)]
     if args.tf_table is not None:
-        write_tsv(out / "tfs.tsv", recovered_tfs(table, tf_table, hits))
-    filter_logo_figure([{"label": f"{model.name} {conv_name}", "motifs": clipped, "labels": labels}],
-                       [out / "filters.pdf"])
+        writes.append((write_tsv, "tfs.tsv", recovered_tfs(table, tf_table, hits)))
+    writes.append((lambda path, panels: filter_logo_figure(panels, [path]), "filters.pdf",
+                   [{"label": f"{model.name} {conv_name}", "motifs": clipped, "labels": labels}]))
+    written: list[Path] = []
+    try:
+        for write, name, data in writes:
+            write(out / name, data)
+            written.append(out / name)
+    except BaseException:  # e.g. a full disk: no partial set of outputs is kept
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
 
     n_filters, n_matched = len(table), int((table["n_hits"] > 0).sum())
     print(f"{model_path.name}: {n_filters} filters of {conv_name} from {len(X)} {seq_what} {seq_path.name} "
@@ -496,8 +509,9 @@ def cmd_filters(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 error, 2 bad command line).
 
-    A :class:`~motifrep.errors.MotifrepError` is printed as one ``motifrep: error: ...`` line
-    on stderr; argparse prints ``--help`` and usage errors itself.
+    A :class:`~motifrep.errors.MotifrepError`, or a full disk or quota
+    (:func:`motifrep.io.out_of_space`), is printed as one ``motifrep: error: ...`` line on
+    stderr; argparse prints ``--help`` and usage errors itself.
 
     Parameters
     ----------
@@ -516,7 +530,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.func(args) or 0)
-    except MotifrepError as exc:
+    except Exception as exc:
+        if not isinstance(exc, MotifrepError):
+            if not out_of_space(exc):
+                raise
+            exc = no_space_error(getattr(args, "out", None) or ".", exc)
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 1

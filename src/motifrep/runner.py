@@ -2,9 +2,11 @@
 
 Log lines go to the rule's log file (and stderr); an expected error
 (:class:`~motifrep.errors.MotifrepError`) becomes one ``motifrep: error: ...`` line and exit
-status 1, without a traceback. ``workflow/scripts/*.py`` only unpack ``snakemake`` and call
-the step function that lives beside its algorithm (``datasets.simulate.simulate_synthetic``,
-``filters.scan.extract_filters``, ``motifs.tomtom.compare_filters``, ...).
+status 1, without a traceback; so does a full disk (``PATH: no space left on device (N MB free
+on that filesystem)``), wherever the write was. ``workflow/scripts/*.py`` only unpack ``snakemake``
+and call the step function that lives beside its algorithm
+(``datasets.simulate.simulate_synthetic``, ``filters.scan.extract_filters``,
+``motifs.tomtom.compare_filters``, ...).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import sys
 
 from motifrep.errors import MotifrepError
+from motifrep.io import no_space_error, out_of_space
 
 log = logging.getLogger("motifrep")
 
@@ -23,7 +26,9 @@ def run_script(snakemake, func) -> None:
     Log records of level INFO and above go to stderr and, when the rule has a log file, to
     ``snakemake.log[0]`` (overwritten). A :class:`~motifrep.errors.MotifrepError` raised by
     ``func`` is logged as one ``motifrep: error: ...`` line and ends the process with exit
-    status 1, without a traceback; any other exception propagates unchanged.
+    status 1, without a traceback; so is a full disk or quota (:func:`motifrep.io.out_of_space`),
+    named by the file the error names, else the rule's first output. Any other exception
+    propagates unchanged.
 
     Parameters
     ----------
@@ -40,7 +45,8 @@ def run_script(snakemake, func) -> None:
     Raises
     ------
     SystemExit
-        With status 1 when ``func`` raises a :class:`~motifrep.errors.MotifrepError`.
+        With status 1 when ``func`` raises a :class:`~motifrep.errors.MotifrepError` or runs
+        out of disk space.
     """
     handlers = [logging.StreamHandler(sys.stderr)]
     if len(snakemake.log):
@@ -51,4 +57,10 @@ def run_script(snakemake, func) -> None:
         func(snakemake)
     except MotifrepError as exc:
         log.error("motifrep: error: %s", exc)
+        sys.exit(1)
+    except Exception as exc:
+        if not out_of_space(exc):
+            raise
+        output = getattr(snakemake, "output", None)
+        log.error("motifrep: error: %s", no_space_error(output[0] if output else ".", exc))
         sys.exit(1)

@@ -46,6 +46,7 @@ VARIABLES = {"train": ("trainxdata", "traindata"), "valid": ("validxdata", "vali
              "test": ("testxdata", "testdata")}
 BUNDLE_TO_ACGT = [0, 2, 1, 3]  # bundle bases A, G, C, T -> A, C, G, T
 KOO_COLUMNS = (592, 602, 344, 345, 635, 636, 349, 642, 359, 361, 661, 369)
+LENGTH = 1000  # every DeepSEA sequence is 1,000 nt (the models of methods §1.8 take that length)
 _COPY_BYTES = 1 << 22
 
 
@@ -423,19 +424,21 @@ def build_deepsea_set(out, train_mat, valid_mat, test_mat, columns, task_names, 
         Non-integer, duplicate or out-of-range columns, a count of task names that differs,
         or ``block_rows`` < 1.
     FormatError
-        As :func:`read_split`, splits of different sequence lengths, or a split without any
-        kept sequence.
+        As :func:`read_split`, sequences of another length than :data:`LENGTH` (1,000; the
+        shape found and expected are named), or a split without any kept sequence.
     """
     columns, task_names = _check_request(columns, task_names, block_rows)
     keep_rc = bool(keep_reverse_complements)
     paths = {"train": train_mat, "valid": valid_mat, "test": test_mat}
     shapes = {split: split_shape(path, split) for split, path in paths.items()}
-    length = shapes["train"][1]
-    for split, (_, split_length, n_labels) in shapes.items():
-        if split_length != length:
-            raise FormatError(f"{paths[split]}: '{VARIABLES[split][0]}' holds sequences of length {split_length}, "
-                              f"train.mat of length {length}")
+    for split, (n, split_length, n_labels) in shapes.items():
+        if split_length != LENGTH:  # shapes as h5py (train, MATLAB v7.3) or scipy (valid, test) show them
+            found = (split_length, 4, n) if split == "train" else (n, 4, split_length)
+            want = (LENGTH, 4, n) if split == "train" else (n, 4, LENGTH)
+            raise FormatError(f"{paths[split]}: '{VARIABLES[split][0]}' has shape {found} (sequences of length "
+                              f"{split_length}), expected {want}: DeepSEA sequences are {LENGTH} nt")
         _check_columns(paths[split], VARIABLES[split][1], columns, n_labels)
+    length = LENGTH
     attrs = {"source": "DeepSEA deepsea_train_bundle.v0.9", "label_columns": columns,
              "keep_reverse_complements": int(keep_rc), "base_order": "ACGT"}
     summary = {}

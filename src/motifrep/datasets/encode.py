@@ -6,7 +6,10 @@
    overlap counts, overlaps of several peaks are not added up).
 3. Only bins positive for at least one experiment are kept; each is widened to ``length``
    (1,000) nt around it: bin ``[s, s + 200)`` gives ``[s - 400, s + 600)``. A window that runs
-   past a chromosome end or contains any base other than A, C, G, T (N) is dropped.
+   past a chromosome end or contains an N is dropped; any other letter than A, C, G, T, N (either
+   case) in a window stops the job, naming file, chromosome and position. Only the windows are
+   checked (what is read), not the whole genome: a ``.fa.gz`` the workflow downloads was checked
+   whole when unpacked.
 4. Split by chromosome: ``test_chroms`` (chr8, chr9), ``valid_chroms`` (chr7), the rest train.
    With ``reverse_complement``, every train sequence is followed (block by block) by its
    reverse complement with the same labels; valid and test hold forward strands only.
@@ -43,6 +46,8 @@ EXPERIMENT_COLUMNS = ["experiment", "url", "sha256", "deepsea_column"]
 TILE = 1_000_000  # genomic span fetched from the FASTA at a time
 _IS_ACGT = np.zeros(256, dtype=bool)
 _IS_ACGT[np.frombuffer(b"ACGT", np.uint8)] = True
+_IS_ACGTN = _IS_ACGT.copy()
+_IS_ACGTN[ord("N")] = True  # pyfaidx upper-cases: no lower case here
 
 
 # --------------------------------------------------------------------------- experiment table
@@ -274,8 +279,20 @@ def chrom_examples(fa, chrom: str, size: int, starts: np.ndarray, Y: np.ndarray,
         return
     for rows, codes in _tiles(fa, chrom, ws, length):
         clean = _IS_ACGT[codes].all(axis=1)
+        if not clean.all():
+            _check_letters(fa, chrom, ws[rows][~clean], codes[~clean])
         yield one_hot_codes(codes[clean]), Y[rows][clean], n_end, int((~clean).sum())
         n_end = 0
+
+
+def _check_letters(fa, chrom: str, ws: np.ndarray, codes: np.ndarray) -> None:
+    """Windows with a letter other than A, C, G, T: a FormatError naming the first letter that is not N
+    either (file, chromosome, 1-based position). Only windows already found not all ACGT get here."""
+    hits = np.argwhere(~_IS_ACGTN[codes])  # (window, offset) pairs
+    if hits.size:
+        i, j = hits[np.argmin(ws[hits[:, 0]] + hits[:, 1])]  # the first in genome order
+        raise FormatError(f"{fa.filename}: chromosome {chrom}, position {int(ws[i]) + int(j) + 1}: character "
+                          f"{chr(codes[i, j])!r} is not A, C, G, T or N")
 
 
 class _Batcher:
@@ -362,6 +379,23 @@ def _require_splits(counts: dict, split_of: dict, valid_chroms, test_chroms, wha
             raise MotifrepError(f"no {what} in the {split} split ({chroms[0]}: {', '.join(chroms[1]) or 'none'})")
 
 
+@contextlib.contextmanager
+def _open_genome(genome, out):
+    """The genome FASTA, open (:func:`~motifrep.datasets.genome.open_fasta`). When its folder cannot
+    take the index (read-only), the index is built in a folder of its own beside ``out``, removed
+    afterwards (as is one left by a killed run)."""
+    index_dir = Path(out).parent / f".{Path(out).name}.genome-index"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    try:
+        fa = open_fasta(genome, index_dir=index_dir)
+        try:
+            yield fa
+        finally:
+            fa.close()
+    finally:
+        shutil.rmtree(index_dir, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------- workflow step
 
 
@@ -378,7 +412,8 @@ def build_encode_set(out, genome, peak_files: dict, experiments_order, bin_size=
     out : str or os.PathLike
         The HDF5 file to write.
     genome : str or os.PathLike
-        The genome FASTA (:func:`motifrep.datasets.genome.open_fasta`).
+        The genome FASTA (:func:`motifrep.datasets.genome.open_fasta`); its index is built beside
+        it, or, where its folder is read-only, in a temporary folder beside ``out``.
     peak_files : dict
         Experiment name -> narrowPeak file (plain or gzip).
     experiments_order : sequence of str
@@ -412,7 +447,8 @@ def build_encode_set(out, genome, peak_files: dict, experiments_order, bin_size=
         Inconsistent settings (experiment names, sizes, fractions, chromosomes in both splits
         or not in the genome, task-name count).
     FormatError
-        A FASTA or narrowPeak problem.
+        A FASTA or narrowPeak problem, or a letter other than A, C, G, T, N in a window
+        (naming file, chromosome and position).
     MotifrepError
         bedtools is missing or fails, or a split ends up without positive bins or sequences.
     """
@@ -422,32 +458,31 @@ def build_encode_set(out, genome, peak_files: dict, experiments_order, bin_size=
     if len(tasks) != len(names):
         raise ConfigError(f"{len(tasks)} task names for {len(names)} experiments")
     bin_size, length = int(bin_size), int(length)
-    fa = open_fasta(genome)
-    sizes = fasta_chrom_sizes(fa)
-    peaks = {n: read_narrowpeak(peak_files[n], sizes) for n in names}
-    used = _used_chroms(sizes, None if chroms is None else list(chroms))
-    split_of = _split_map(used, valid_chroms, test_chroms)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    bins, Y = bin_labels(sizes, peaks, bin_size, float(min_fraction), used, scratch_dir=Path(out).parent)
-    seconds = time.perf_counter() - t0
-    n_bins = sum(-(-sizes[c] // bin_size) for c in used)
-    log.info("labelled %d bins of %d chromosomes in %.1f s (%.0f bins/s): %d positive for at least one of %d "
-             "experiments", n_bins, len(used), seconds, n_bins / max(seconds, 1e-9), len(bins), len(names))
-    _require_splits(bins["chrom"].map(split_of).value_counts().to_dict(), split_of, valid_chroms, test_chroms,
-                    "positive bin")
-    settings = {"bin_size": bin_size, "length": length, "min_fraction": float(min_fraction),
-                "valid_chroms": list(valid_chroms), "test_chroms": list(test_chroms), "chroms": used,
-                "reverse_complement": bool(reverse_complement)}
-    source = {"genome": str(genome), "peak_files": {n: str(peak_files[n]) for n in names},
-              "peak_sha256": {n: sha256sum(peak_files[n]) for n in names}}
-    t0 = time.perf_counter()
-    with atomic_path(out) as tmp:
-        stats = _write_set(tmp, fa, sizes, bins, Y, split_of, tasks, bin_size, length, bool(reverse_complement),
-                           {"source": source, "settings": settings, "experiments": names})
-        _require_splits(stats["rows"], split_of, valid_chroms, test_chroms,
-                        "sequence (windows past a chromosome end or with N are dropped)")
-    fa.close()
+    with _open_genome(genome, out) as fa:
+        sizes = fasta_chrom_sizes(fa)
+        peaks = {n: read_narrowpeak(peak_files[n], sizes) for n in names}
+        used = _used_chroms(sizes, None if chroms is None else list(chroms))
+        split_of = _split_map(used, valid_chroms, test_chroms)
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        bins, Y = bin_labels(sizes, peaks, bin_size, float(min_fraction), used, scratch_dir=Path(out).parent)
+        seconds = time.perf_counter() - t0
+        n_bins = sum(-(-sizes[c] // bin_size) for c in used)
+        log.info("labelled %d bins of %d chromosomes in %.1f s (%.0f bins/s): %d positive for at least one of %d "
+                 "experiments", n_bins, len(used), seconds, n_bins / max(seconds, 1e-9), len(bins), len(names))
+        _require_splits(bins["chrom"].map(split_of).value_counts().to_dict(), split_of, valid_chroms, test_chroms,
+                        "positive bin")
+        settings = {"bin_size": bin_size, "length": length, "min_fraction": float(min_fraction),
+                    "valid_chroms": list(valid_chroms), "test_chroms": list(test_chroms), "chroms": used,
+                    "reverse_complement": bool(reverse_complement)}
+        source = {"genome": str(genome), "peak_files": {n: str(peak_files[n]) for n in names},
+                  "peak_sha256": {n: sha256sum(peak_files[n]) for n in names}}
+        t0 = time.perf_counter()
+        with atomic_path(out) as tmp:
+            stats = _write_set(tmp, fa, sizes, bins, Y, split_of, tasks, bin_size, length, bool(reverse_complement),
+                               {"source": source, "settings": settings, "experiments": names})
+            _require_splits(stats["rows"], split_of, valid_chroms, test_chroms,
+                            "sequence (windows past a chromosome end or with N are dropped)")
     _log_counts(stats, tasks, time.perf_counter() - t0, out)
     return stats
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
@@ -21,8 +22,6 @@ _BLOCK = 1 << 20
 _ONE_HOT = np.zeros((256, 4), dtype=np.uint8)  # byte -> one-hot row (A, C, G, T); N and the rest: zeros
 for _i, _base in enumerate("ACGT"):
     _ONE_HOT[ord(_base), _i] = _ONE_HOT[ord(_base.lower()), _i] = 1
-_BAD = np.ones(256, dtype=bool)  # byte -> not in ACGTN (either case)
-_BAD[np.frombuffer(ALPHABET, np.uint8)] = False
 
 
 def one_hot(seq: str) -> np.ndarray:
@@ -44,11 +43,14 @@ def _gzip_kind(path: Path) -> str | None:
     return "bgzf" if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC" else "gzip"
 
 
-def open_fasta(path, rebuild: bool = True):
+def open_fasta(path, rebuild: bool = True, index_dir=None):
     """Open a FASTA (plain, or bgzip-compressed) with pyfaidx, upper-case sequences.
 
     The index (``.fai``, and ``.gzi`` for bgzip) is built next to the file when missing, or
-    when stale and ``rebuild``. A plain-gzip FASTA or a malformed one is a one-line FormatError.
+    when stale and ``rebuild``. Where it cannot be written there (a read-only folder), it is
+    built in ``index_dir`` instead (the caller's: a folder of its own under the workflow's
+    results), or, without one, that is a one-line FormatError. A plain-gzip FASTA or a
+    malformed one is a one-line FormatError.
 
     Parameters
     ----------
@@ -56,6 +58,8 @@ def open_fasta(path, rebuild: bool = True):
         The FASTA (plain, or bgzip-compressed and named ``*.gz`` / ``*.bgz``).
     rebuild : bool, default True
         Rebuild a stale index.
+    index_dir : str or os.PathLike, optional
+        A writable folder for the index when the FASTA's own folder is not writable.
 
     Returns
     -------
@@ -66,10 +70,9 @@ def open_fasta(path, rebuild: bool = True):
     ------
     FormatError
         A missing file, plain gzip, a badly named bgzip file, a FASTA pyfaidx cannot index
-        (no half-built index is left behind), or no records.
+        (no half-built index is left behind), an index that cannot be written (neither beside
+        the FASTA nor in ``index_dir``), or no records.
     """
-    from pyfaidx import Fasta, FastaIndexingError, UnsupportedCompressionFormat
-
     path = Path(path)
     if not path.is_file():
         raise FormatError(f"{path}: genome FASTA not found")
@@ -78,19 +81,47 @@ def open_fasta(path, rebuild: bool = True):
         raise FormatError(f"{path}: plain gzip FASTA cannot be indexed: gunzip it (or recompress it with bgzip)")
     if kind == "bgzf" and not path.name.lower().endswith((".gz", ".bgz")):
         raise FormatError(f"{path}: bgzip-compressed FASTA must be named *.gz or *.bgz")
-    indexes = [Path(f"{path}.fai"), Path(f"{path}.gzi")]
-    existed = [p.exists() for p in indexes]
     try:
-        fa = Fasta(str(path), sequence_always_upper=True, rebuild=rebuild)
-    except (FastaIndexingError, UnsupportedCompressionFormat, ValueError) as exc:
-        for index, was in zip(indexes, existed):
-            if not was:  # no half-built index left behind
-                index.unlink(missing_ok=True)
-        raise FormatError(f"{path}: not an indexable FASTA ({_first_line(exc)})") from None
+        fa = _indexed_fasta(path, path.parent, rebuild)
+    except OSError:  # pyfaidx says only "may not be writable"
+        if index_dir is None:
+            raise FormatError(f"{path}: cannot write its index beside it ({path.name}.fai: folder read-only "
+                              "or full): make the folder writable, or index the FASTA there first (samtools "
+                              "faidx)") from None
+        try:
+            Path(index_dir).mkdir(parents=True, exist_ok=True)
+            fa = _indexed_fasta(path, Path(index_dir), rebuild)
+        except OSError:
+            raise FormatError(f"{path}: cannot write its index beside it nor in {index_dir} (folders read-only "
+                              "or full)") from None
+        log.info("%s: folder not writable: indexed in %s", path, index_dir)
     if not fa.records:
         fa.close()
         raise FormatError(f"{path}: no FASTA records")
     return fa
+
+
+def _indexed_fasta(path: Path, folder: Path, rebuild: bool):
+    """pyfaidx ``Fasta`` of ``path`` with its index (``.fai``, ``.gzi``) in ``folder``; an index this
+    call began and could not finish is removed. FormatError for a FASTA pyfaidx cannot index;
+    OSError (unchanged) when the index cannot be written."""
+    from pyfaidx import Fasta, FastaIndexingError, UnsupportedCompressionFormat
+
+    indexes = [folder / f"{path.name}.fai", folder / f"{path.name}.gzi"]
+    existed = [p.exists() for p in indexes]
+    try:
+        return Fasta(str(path), indexname=str(indexes[0]), gzi_indexname=str(indexes[1]), sequence_always_upper=True,
+                     rebuild=rebuild)
+    except (FastaIndexingError, UnsupportedCompressionFormat, ValueError, OSError) as exc:
+        for index, was in zip(indexes, existed):
+            if not was:  # no half-built index left behind
+                with contextlib.suppress(OSError):
+                    index.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            if exc.filename is not None and Path(exc.filename) == path:  # the FASTA itself, not its index
+                raise FormatError(f"{path}: cannot read the genome FASTA ({exc.strerror})") from None
+            raise
+        raise FormatError(f"{path}: not an indexable FASTA ({_first_line(exc)})") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -103,21 +134,6 @@ def chrom_sizes(fasta) -> dict[str, int]:
     """Chromosome name -> length, in file order; ``fasta`` is a path or an open pyfaidx ``Fasta``."""
     fa = open_fasta(fasta) if isinstance(fasta, (str, os.PathLike)) else fasta
     return {name: len(record) for name, record in fa.records.items()}
-
-
-def check_alphabet(fasta, block: int = 10_000_000) -> None:
-    """Every base is A, C, G, T or N (either case); else a one-line FormatError naming file,
-    chromosome, 1-based position and character. Reads each chromosome in blocks."""
-    fa = open_fasta(fasta) if isinstance(fasta, (str, os.PathLike)) else fasta
-    for name in fa.records:
-        size = len(fa[name])
-        for lo in range(0, size, block):
-            codes = np.frombuffer(fa[name][lo : min(size, lo + block)].seq.encode("ascii", "replace"), np.uint8)
-            bad = np.flatnonzero(_BAD[codes])
-            if bad.size:
-                char = chr(codes[bad[0]])
-                raise FormatError(f"{fa.filename}: chromosome {name}, position {lo + bad[0] + 1}: "
-                                  f"character {char!r} is not A, C, G, T or N")
 
 
 class _FastaCheck:

@@ -8,6 +8,7 @@ problem as ``FILE:LINE: what``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -63,12 +64,25 @@ class Motif:
         return Motif(self.id, self.pwm[::-1, ::-1].copy(), self.name, self.nsites, self.url)
 
 
-def _floats(tokens, where):
-    """The tokens of a matrix row as floats; FormatError naming ``where`` otherwise."""
+def _is_number(token: str) -> bool:
+    """Whether ``token`` parses as a float (``nan`` and ``inf`` included: a matrix row, to be checked)."""
     try:
-        return [float(t) for t in tokens]
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _floats(tokens, where):
+    """The tokens of a matrix row as finite floats; FormatError naming ``where`` (and the value) otherwise."""
+    try:
+        row = [float(t) for t in tokens]
     except ValueError:
         raise FormatError(f"{where}: expected numbers in a matrix row, got {' '.join(tokens)!r}") from None
+    for token, value in zip(tokens, row):
+        if not math.isfinite(value):
+            raise FormatError(f"{where}: value {token!r} is not a number (probabilities expected)")
+    return row
 
 
 def read_meme(path: str | os.PathLike) -> list[Motif]:
@@ -148,9 +162,9 @@ def read_meme(path: str | os.PathLike) -> list[Motif]:
                 if not tokens:
                     j += 1
                     continue
-                if not re.match(r"^[-+.\d]", tokens[0]):
+                if not re.match(r"^[-+.\d]", tokens[0]) and not _is_number(tokens[0]):  # nan, inf: a bad row
                     raise FormatError(f"{path}:{j + 1}: motif {current.id!r} has {len(rows)} rows, header says w= {width}")
-                row = _floats(tokens, f"{path}:{j + 1}")
+                row = _floats(tokens, f"{path}:{j + 1}: motif {current.id!r} row {len(rows) + 1}")
                 if len(row) != 4:
                     raise FormatError(f"{path}:{j + 1}: matrix row has {len(row)} values, expected 4")
                 total = sum(row)
