@@ -1,11 +1,13 @@
 import json
+import os
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from motifrep.datasets.store import Dataset
-from motifrep.errors import ConfigError
+from motifrep.errors import ConfigError, MotifrepError
 from motifrep.nn.metrics import per_task_scores
 from motifrep.nn.train import train
 
@@ -132,3 +134,30 @@ def test_same_seed_same_training_in_memory_or_streamed(tmp_path, small_data):
         losses.append(pd.read_csv(out / "h.tsv", sep="\t")[["loss", "val_loss"]].to_numpy())
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-6)
     np.testing.assert_allclose(losses[2], losses[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fails", ["model", "metrics"])
+def test_full_disk_keeps_no_output(tmp_path, small_data, monkeypatch, fails):
+    """Training onto a full disk: one line naming the file and the space left, and none of the three
+    outputs kept (a disk of one page: the model does not fit; of the model's size and one page more:
+    the model and the history fit, the metrics do not)."""
+    from fsfaults import enospc, free_mb, small_filesystem
+
+    kwargs = {"trial": 0, "seed": 7, "epochs": 1, "patience": 1, "batch_size": 50}
+    page = os.sysconf("SC_PAGE_SIZE")
+    pages = 1
+    if fails == "metrics":  # the model's size, measured on a roomy disk
+        train(small_data, "Tiny", BLOCKS, tmp_path / "m.keras", tmp_path / "h.tsv", tmp_path / "m.json", **kwargs)
+        pages = -(-(tmp_path / "m.keras").stat().st_size // page) + 1
+        assert (tmp_path / "h.tsv").stat().st_size <= page
+    out = tmp_path / "full"
+    with small_filesystem(out, pages * page // 1024) as mounted:
+        if not mounted:  # where no tmpfs can be mounted: the write that would find the disk full
+            monkeypatch.setattr("pathlib.Path.write_text" if fails == "metrics" else "keras.Model.save", enospc)
+        with pytest.raises(MotifrepError) as err:
+            train(small_data, "Tiny", BLOCKS, out / "m.keras", out / "h.tsv", out / "m.json", **kwargs)
+        message = str(err.value)
+        free = re.search(r": no space left on device \((\d+\.\d) MB free on that filesystem\)$", message)
+        assert free and float(free[1]) <= (pages * page / 1e6 if mounted else free_mb(out) + 1000), message
+        assert message.startswith(str(out / ("m.keras" if fails == "model" else "m.json"))), message
+        assert "\n" not in message and list(out.iterdir()) == []

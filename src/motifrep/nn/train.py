@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -220,6 +221,53 @@ def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
     return y_true, y_pred
 
 
+HEALTH_SEQUENCES = 500  # validation sequences whose first-layer activations are checked after training
+
+
+def _first_layer_health(model, data_path, batch_size: int, n: int = HEALTH_SEQUENCES) -> dict:
+    """Checks of the kept weights' first-layer activations (after BN and activation, layer
+    ``conv1_act``) on the first ``n`` validation sequences: the count of NaN / infinite values
+    (e.g. an exponential overflowing), the largest finite value, and how many filters have a
+    site (activation above 0 somewhere, the filter stage's condition for a PWM). Empty when the
+    model has no ``conv1_act`` layer."""
+    import keras
+
+    if "conv1_act" not in {layer.name for layer in model.layers}:
+        return {}
+    sub = keras.Model(model.input, model.get_layer("conv1_act").output)
+    with Dataset(data_path) as ds:
+        X = ds.read_rows("X", ds.indices("valid")[:n])
+    nonfinite, top = 0, None
+    for lo in range(0, len(X), batch_size):
+        acts = np.asarray(sub.predict_on_batch(X[lo:lo + batch_size].astype(np.float32)), dtype=np.float32)
+        finite = np.isfinite(acts)
+        nonfinite += int((~finite).sum())
+        peak = np.where(finite, acts, -np.inf).max(axis=(0, 1))
+        top = peak if top is None else np.maximum(top, peak)
+    if top is None:
+        return {}
+    return {"health_sequences": len(X), "first_layer_nonfinite": nonfinite,
+            "first_layer_max": float(top[np.isfinite(top)].max()) if np.isfinite(top).any() else None,
+            "first_layer_filters": len(top), "first_layer_filters_with_site": int((top > 0).sum())}
+
+
+def _health(model, stopper, epochs: int, lr_plateau: dict | None, data_path, batch_size: int) -> dict:
+    """What the run flags (:func:`motifrep.results.tables.run_flags`) are decided from: the epoch
+    cap, the final learning rate and the schedule's floor, the validation loss of the kept
+    weights, non-finite values in the history (0 in any kept run: a non-finite loss raises
+    :class:`TrainingError`) and :func:`_first_layer_health`."""
+    import keras
+
+    best = next((r for r in stopper.rows if r["epoch"] == stopper.best_epoch + 1), None)
+    history_nonfinite = sum(int(not np.isfinite(r[k])) for r in stopper.rows for k in ("loss", "val_loss"))
+    first = _first_layer_health(model, data_path, batch_size)
+    return {"max_epochs": int(epochs), "min_lr": float(lr_plateau["min_lr"]) if lr_plateau else None,
+            "final_learning_rate": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
+            "best_val_loss": None if best is None else float(best["val_loss"]),
+            "history_nonfinite": history_nonfinite, **first,
+            "nonfinite": history_nonfinite + first.get("first_layer_nonfinite", 0)}
+
+
 def _outcome(stopper, train_seconds: float, y_true, y_pred) -> dict:
     """What a run achieved: epochs, best monitor value, timing and the per-task test scores."""
     scores = per_task_scores(y_true, y_pred)
@@ -268,7 +316,8 @@ def train(
     ``mixed_float16`` policy (the global policy is restored afterwards). ``callbacks``: extra
     Keras callbacks (e.g. a benchmark's batch timer). A NaN or infinite loss raises
     :class:`TrainingError` and writes nothing. Writes are atomic: nothing appears until training
-    and evaluation have finished.
+    and evaluation have finished, and a failed write (a full disk: one line naming the file and
+    the space left) keeps none of the three outputs.
 
     Parameters
     ----------
@@ -285,7 +334,11 @@ def train(
         seconds, whether it was the best so far.
     out_metrics : str or os.PathLike
         JSON of the run: settings, device, epochs, timings, per-task and mean test AUROC /
-        AUPR, library versions.
+        AUPR, what the run's flags are decided from (``max_epochs``, ``min_lr``,
+        ``final_learning_rate``, ``best_val_loss``, ``history_nonfinite``, the first-layer checks
+        ``first_layer_nonfinite``, ``first_layer_max``, ``first_layer_filters``,
+        ``first_layer_filters_with_site`` on ``health_sequences`` validation sequences, and
+        ``nonfinite``, their sum of non-finite values), library versions.
     trial : int
         The trial number (recorded).
     seed : int
@@ -364,14 +417,21 @@ def train(
         if stopper.diverged:
             raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
         y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
+        health = _health(model, stopper, epochs, lr_plateau, data_path, batch_size)
     metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
                "seed": int(seed), "n_params": n_params, "monitor": monitor, "tasks": task_names,
                "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
-               "device": device, **_outcome(stopper, train_seconds, y_true, y_pred), "versions": library_versions()}
+               "device": device, **_outcome(stopper, train_seconds, y_true, y_pred), **health,
+               "versions": library_versions()}
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
     with atomic_path(out_model) as tmp:
         model.save(tmp)
-    write_tsv(out_history, pd.DataFrame(stopper.rows))
-    write_json(out_metrics, metrics)
+    try:
+        write_tsv(out_history, pd.DataFrame(stopper.rows))
+        write_json(out_metrics, metrics)
+    except BaseException:  # e.g. a full disk: all three outputs or none
+        for path in (out_model, out_history):
+            Path(path).unlink(missing_ok=True)
+        raise
     return metrics

@@ -1,4 +1,4 @@
-"""Published claims as data, checked against an experiment's summary table.
+"""Published claims as data, checked against an experiment's summary table, with their noise.
 
 A claims file (``resources/claims_*.yaml``) lists claims of a paper, each with one test on
 the summary table (:func:`motifrep.results.tables.summary_table`, first-layer rows)::
@@ -10,31 +10,64 @@ the summary table (:func:`motifrep.results.tables.summary_table`, first-layer ro
         test: {greater: {metric: match_ground_truth, a: {model: CNN-deep, activation: exponential},
                          b: {model: CNN-deep, activation: relu}}}
 
-Tests: ``greater`` (a's mean above b's by more than ``margin``, default 0), ``greater_each``
-(``greater`` for every method in ``methods``: all that were run must hold), ``close`` (|a − b|
-≤ ``tol``), ``lowest_in`` (the activation with the lowest mean of ``model`` is one of
-``activations``; needs all of them run), ``spread_at_most`` (max − min of the means over the
-activations run ≤ ``max``). Metrics: auroc, aupr, match_any, match_ground_truth (summary
-table); interp_auroc, interp_aupr (interpretability summary; a and b name a ``method``);
-loc_auroc (localization summary; a and b may be a baseline such as ``{model: true PWM,
-activation: log-odds}``). A claim whose runs are not in the tables is "not run", never "holds".
+Tests (methods §8.2), each made of one or more parts decided by :mod:`motifrep.results.stats`
+(Welch's t-test, one-sided at α = 0.05, at least 3 trials per side):
+
+* ``greater``: a's mean above b's by more than ``margin`` (default 0); one part.
+* ``greater_each``: ``greater`` for every method in ``methods`` that was run; one part per method.
+* ``close``: |a − b| ≤ ``tol`` (two one-sided tests); one part.
+* ``lowest_in``: the activation with the lowest mean of ``model`` is one of ``activations``
+  (all of them run): c, the one of ``activations`` with the lowest mean, below every other
+  activation run; one ``greater`` part per other activation.
+* ``spread_at_most``: max − min of the means over the activations run ≤ ``max``: every pair
+  of activations ``close`` within ``max``; one part per pair.
+
+A claim holds when every part holds at α; it does not hold when a part is decided against at
+α / k (k parts); "too few trials" when a side has fewer than 3 trials; otherwise
+"inconclusive", with the trials per side that would decide it. A claim whose runs are not in
+the tables is "not run", never "holds".
+
+Metrics: auroc, aupr, match_any, match_ground_truth (summary table; spread over trials);
+interp_auroc, interp_aupr (interpretability summary; a and b name a ``method``; spread over
+trials); loc_auroc (localization summary, whose only spread is over sequences: the standard
+error is over sequences, and trained scans still need 3 trials; a and b may be a baseline such
+as ``{model: true PWM, activation: log-odds}``, which involves no training).
 """
 
 from __future__ import annotations
 
+import builtins
 import logging
+import math
 
 import pandas as pd
 import yaml
 
 from motifrep.errors import FormatError
 from motifrep.io import write_text, write_tsv
+from motifrep.results.stats import (
+    ALPHA,
+    FAILS,
+    MIN_TRIALS,
+    POWER,
+    Side,
+    close_part,
+    combine,
+    format_needed,
+    greater_part,
+    p_value,
+)
 
 log = logging.getLogger("motifrep")
 METRICS = {"auroc", "aupr", "match_any", "match_ground_truth", "interp_auroc", "interp_aupr", "loc_auroc"}
 TESTS = {"greater": {"metric", "a", "b"}, "greater_each": {"metric", "a", "b", "methods"},
          "close": {"metric", "a", "b", "tol"}, "lowest_in": {"metric", "model", "activations"}, "spread_at_most": {"metric", "model", "max"}}
-HOLDS, FAILS, NOT_RUN = "holds", "does not hold", "not run"
+BASELINES = {"true PWM"}  # localization scans that involve no training: no spread over trials, no minimum
+COLUMNS = ["id", "claim", "source", "ours", "status", "diff", "se", "df", "p_value", "n", "trials_needed", "test",
+           "flagged"]
+RULE = (f"Welch's t-test, one-sided at α = {ALPHA}, ≥ {MIN_TRIALS} trials per side; a claim of k parts holds when "
+        f"every part holds at α and does not hold when one part is decided against at α/k; trials needed: normal "
+        f"approximation at power {POWER}")
 
 
 def load_claims(path) -> list[dict]:
@@ -85,17 +118,36 @@ def _table(tables: dict, metric: str) -> pd.DataFrame:
     return tables.get(kind, pd.DataFrame(columns=["model", "activation"]))
 
 
-def _value(tables: dict, run: dict, metric: str):
-    """(mean, n_trials) of ``metric`` for a run {model, activation[, method]}, or None if not run."""
-    table, column = _table(tables, metric), f"{metric}_mean"
+def _number(row, column, default=math.nan) -> float:
+    """A row's value as float (``default`` when the column is missing or empty)."""
+    value = row.get(column, default)
+    return default if value is None or pd.isna(value) else float(value)
+
+
+def _side(row: dict, metric: str, label: str) -> Side | None:
+    """A summary row as a :class:`~motifrep.results.stats.Side` (None when the mean is missing)."""
+    mean = _number(row, f"{metric}_mean")
+    if math.isnan(mean):
+        return None
+    trials = int(_number(row, "n_trials", 1))
+    sd = _number(row, f"{metric}_std")
+    if metric.startswith("loc_"):  # spread over sequences; trained scans still count their trials
+        baseline = row.get("model") in BASELINES
+        return Side(mean, sd, _number(row, "n_sequences", 1), None if baseline else trials, unit="sequences",
+                    label=label)
+    return Side(mean, sd, trials, trials, label=label)
+
+
+def _value(tables: dict, run: dict, metric: str) -> Side | None:
+    """The :class:`Side` of ``metric`` for a run {model, activation[, method]}, or None if not run."""
+    table = _table(tables, metric)
+    if f"{metric}_mean" not in table.columns:
+        return None
     sel = (table.model == run["model"]) & (table.activation == run["activation"])
     if "method" in run and "method" in table.columns:
         sel &= table.method == run["method"]
     row = table[sel]
-    if row.empty or column not in row.columns:
-        return None
-    n = int(row["n_trials"].iloc[0]) if "n_trials" in row.columns and not pd.isna(row["n_trials"].iloc[0]) else 1
-    return float(row[column].iloc[0]), n
+    return None if row.empty else _side(row.iloc[0].to_dict(), metric, _label(run))
 
 
 def _label(run: dict) -> str:
@@ -103,74 +155,123 @@ def _label(run: dict) -> str:
     return " ".join(str(run[k]) for k in ("model", "activation", "method") if k in run)
 
 
-def _pair(tables, metric, a, b):
-    """``(value a, value b, text)`` of two runs, or None if either was not run."""
-    va, vb = _value(tables, a, metric), _value(tables, b, metric)
-    if va is None or vb is None:
-        return None
-    return va, vb, f"{metric} {_label(a)} {va[0]:.3f} vs {_label(b)} {vb[0]:.3f} ({min(va[1], vb[1])} trial(s))"
+def _fmt(side: Side) -> str:
+    """``label 0.724 ± 0.195`` (no ± with an unknown or no spread)."""
+    spread = "" if side.sd is None or math.isnan(side.sd) or not side.ours and not side.sd else f" ± {side.sd:.3f}"
+    return f"{side.label} {side.mean:.3f}{spread}"
+
+
+def _pair_text(metric, a: Side, b: Side) -> str:
+    return f"{metric} {_fmt(a)} vs {_fmt(b)} ({a.describe()} vs {b.describe()})"
 
 
 def _greater(tables, metric, a, b, margin=0.0):
     """Test ``greater``: a's mean exceeds b's by more than ``margin``."""
-    pair = _pair(tables, metric, a, b)
-    if pair is None:
-        return NOT_RUN, ""
-    va, vb, ours = pair
-    return (HOLDS if va[0] - vb[0] > margin else FAILS), ours
+    va, vb = _value(tables, a, metric), _value(tables, b, metric)
+    if va is None or vb is None:
+        return [], ""
+    return [greater_part(va, vb, margin, label=f"{_label(a)} > {_label(b)}")], _pair_text(metric, va, vb)
 
 
 def _greater_each(tables, metric, a, b, methods, margin=0.0):
     """Test ``greater_each``: ``greater`` for every method of ``methods`` that was run."""
     results = [_greater(tables, metric, {**a, "method": m}, {**b, "method": m}, margin) for m in methods]
-    run = [(status, ours) for status, ours in results if status != NOT_RUN]
+    run = [(parts[0], ours) for parts, ours in results if parts]
     if not run:
-        return NOT_RUN, ""
+        return [], ""
     ours = "; ".join(o for _, o in run) + (f" ({len(run)} of {len(methods)} methods run)" if len(run) < len(methods)
                                           else "")
-    return (HOLDS if all(status == HOLDS for status, _ in run) else FAILS), ours
+    return [p for p, _ in run], ours
 
 
 def _close(tables, metric, a, b, tol):
     """Test ``close``: |a - b| <= ``tol``."""
-    pair = _pair(tables, metric, a, b)
-    if pair is None:
-        return NOT_RUN, ""
-    va, vb, ours = pair
-    return (HOLDS if abs(va[0] - vb[0]) <= tol else FAILS), f"{ours}; |Δ| {abs(va[0] - vb[0]):.3f} vs tolerance {tol}"
+    va, vb = _value(tables, a, metric), _value(tables, b, metric)
+    if va is None or vb is None:
+        return [], ""
+    return ([close_part(va, vb, tol, label=f"|{_label(a)} − {_label(b)}| ≤ {tol}")],
+            f"{_pair_text(metric, va, vb)}; |Δ| {abs(va.mean - vb.mean):.3f} vs tolerance {tol}")
 
 
-def _by_activation(tables, model, metric) -> pd.Series:
-    """Activation -> mean of ``metric`` for ``model`` (layer 1 where the table has layers)."""
+def _by_activation(tables, model, metric) -> dict:
+    """Activation -> :class:`Side` of ``metric`` for ``model`` (layer 1 where the table has layers)."""
     table = _table(tables, metric)
     if "layer" in table.columns:
         table = table[table.layer == 1]
-    rows = table[table.model == model]
-    return pd.Series(rows[f"{metric}_mean"].to_numpy(), index=rows["activation"].to_numpy())
+    if f"{metric}_mean" not in table.columns:
+        return {}
+    sides = {}
+    for row in table[table.model == model].to_dict("records"):
+        side = _side(row, metric, f"{model} {row['activation']}")
+        if side is not None:
+            sides[row["activation"]] = side
+    return sides
 
 
 def _lowest_in(tables, metric, model, activations):
-    """Test ``lowest_in``: the activation with the lowest mean is one of ``activations``."""
-    values = _by_activation(tables, model, metric)
-    if values.empty or not set(activations) <= set(values.index):
-        return NOT_RUN, ", ".join(f"{k} {v:.3f}" for k, v in values.items())
-    ours = f"{metric} {model}: " + ", ".join(f"{k} {v:.3f}" for k, v in values.sort_values().items())
-    return (HOLDS if values.idxmin() in activations else FAILS), ours
+    """Test ``lowest_in``: c (of ``activations``, lowest mean) below every other activation run."""
+    sides = _by_activation(tables, model, metric)
+    listing = ", ".join(f"{k} {v.mean:.3f}" for k, v in sorted(sides.items(), key=lambda kv: kv[1].mean))
+    others = [k for k in sides if k not in activations]
+    if not sides or not set(activations) <= set(sides) or not others:
+        return [], listing
+    c = min(activations, key=lambda k: sides[k].mean)
+    parts = [greater_part(sides[o], sides[c], label=f"{model} {o} > {c}") for o in others]
+    n = ", ".join(f"{k} {v.describe()}" for k, v in sides.items())
+    return parts, f"{metric} {model}: {listing} ({n})"
 
 
-def _spread_at_most(tables, metric, model, max):  # noqa: A002 (the YAML key)
-    """Test ``spread_at_most``: max - min of the means over the activations run <= ``max``."""
-    values = _by_activation(tables, model, metric)
-    if len(values) < 2:
-        return NOT_RUN, ""
-    spread = values.max() - values.min()
-    ours = f"{metric} {model}: spread {spread:.3f} over {len(values)} activations ({', '.join(values.index)})"
-    return (HOLDS if spread <= max else FAILS), ours
+def _spread_at_most(tables, metric, model, max):
+    """Test ``spread_at_most``: every pair of the activations run within ``max`` of each other."""
+    sides = _by_activation(tables, model, metric)
+    if len(sides) < 2:
+        return [], ""
+    names = list(sides)
+    parts = [close_part(sides[x], sides[y], max, label=f"|{model} {x} − {y}| ≤ {max}")
+             for i, x in enumerate(names) for y in names[i + 1:]]
+    means = [s.mean for s in sides.values()]
+    trials = ", ".join(f"{k} {v.describe()}" for k, v in sides.items())
+    return parts, (f"{metric} {model}: spread {builtins.max(means) - min(means):.3f} over {len(sides)} activations "
+                   f"({trials})")
+
+
+
+def _flagged(tables: dict, claim_test: dict) -> str:
+    """Flagged runs (summary table's ``flagged_trials``) of the model × activations a claim compares."""
+    (kind, args), = claim_test.items()
+    summary = tables["summary"]
+    if "flagged_trials" not in summary.columns:
+        return ""
+    if kind in ("lowest_in", "spread_at_most"):
+        pairs = [(args["model"], act) for act in summary.loc[summary.model == args["model"], "activation"]]
+    else:
+        pairs = [(args[k]["model"], args[k]["activation"]) for k in ("a", "b")]
+    out = []
+    for model, act in dict.fromkeys(pairs):
+        row = summary[(summary.model == model) & (summary.activation == act)]
+        text = row["flagged_trials"].iloc[0] if not row.empty else ""
+        if isinstance(text, str) and text:
+            out.append(f"{model} {act}: trial {text}")
+    return "; ".join(out)
+
+
+def _row(c: dict, parts: list, ours: str, tables: dict) -> dict:
+    """One claims-table row: the verdict and the deciding part's difference, SE, p and n."""
+    status, part, needed = combine(parts)
+    row = {"id": c["id"], "claim": c["claim"], "source": c.get("source", ""), "ours": ours, "status": status,
+           "diff": math.nan, "se": math.nan, "df": math.nan, "p_value": math.nan, "n": "",
+           "trials_needed": "", "test": "", "flagged": _flagged(tables, c["test"])}
+    if part is not None:
+        row.update(diff=part.diff, se=part.se, df=part.df, p_value=p_value(status, part), n=part.n,
+                   trials_needed=format_needed(needed, part.unit),
+                   test=part.label + (f" (weakest of {len(parts)} parts)" if len(parts) > 1 and status != FAILS
+                                      else ""))
+    return row
 
 
 def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd.DataFrame | None = None,
                  localization: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per claim: id, claim, source, ours (the numbers), status.
+    """One row per claim: the numbers, the verdict and the statistics behind it.
 
     Parameters
     ----------
@@ -187,8 +288,12 @@ def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd
     Returns
     -------
     pandas.DataFrame
-        One row per claim, in order; ``status`` is "holds", "does not hold" or "not run"
-        (a run the test needs is missing from the tables).
+        Columns :data:`COLUMNS`, one row per claim in order: ``status`` is "holds", "does not
+        hold", "inconclusive", "too few trials" or "not run" (a run the test needs is missing);
+        ``diff`` (a − b), ``se`` (its standard error), ``df``, ``p_value`` (one-sided, for the
+        verdict), ``n`` (trials per side) and ``test`` are of the deciding part (the weakest, or
+        the failing one); ``trials_needed`` per side when inconclusive or too few; ``flagged``
+        the flagged runs (:func:`motifrep.results.tables.run_flags`) of the runs compared.
     """
     tables = {"summary": summary[summary.layer == 1] if "layer" in summary.columns else summary}
     for name, table in (("interpretability", interpretability), ("localization", localization)):
@@ -199,17 +304,42 @@ def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd
     rows = []
     for c in claims:
         (kind, args), = c["test"].items()
-        status, ours = checks[kind](tables, **args)
-        rows.append({"id": c["id"], "claim": c["claim"], "source": c.get("source", ""), "ours": ours,
-                     "status": status})
-    return pd.DataFrame(rows)
+        parts, ours = checks[kind](tables, **args)
+        rows.append(_row(c, parts, ours, tables))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _cell(text) -> str:
+    """Markdown cell text (a pipe would end the cell; NaN is empty)."""
+    return "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).replace("|", "\\|")
+
+
+def format_diff(diff, se) -> str:
+    """``+0.006 ± 0.195`` (difference ± its standard error; ``± ?`` when one trial leaves it unknown);
+    empty without a difference."""
+    if diff is None or pd.isna(diff):
+        return ""
+    return f"{diff:+.3f} ± " + ("?" if se is None or pd.isna(se) else f"{se:.3f}")
+
+
+def format_p(p) -> str:
+    """A p-value with 2 significant digits (empty when missing)."""
+    return "" if p is None or pd.isna(p) else f"{p:.2g}"
 
 
 def claims_markdown(table: pd.DataFrame) -> str:
-    """:func:`check_claims`'s table as Markdown (claim, source, ours, holds?)."""
-    lines = ["| claim | source | ours | holds? |", "|---|---|---|---|"]
-    cell = lambda text: str(text).replace("|", "\\|")  # noqa: E731 (a pipe would end the cell)
-    lines += [f"| {cell(r.claim)} | {cell(r.source)} | {cell(r.ours)} | {r.status} |" for r in table.itertuples()]
+    """:func:`check_claims`'s table as Markdown, with the rule below it."""
+    lines = ["| claim | source | ours | Δ ± SE | n | p | trials needed | holds? | flagged runs |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in table.to_dict("records"):
+        lines.append(f"| {_cell(r['claim'])} | {_cell(r['source'])} | {_cell(r['ours'])} | "
+                     f"{format_diff(r['diff'], r['se'])} | {_cell(r['n'])} | {format_p(r['p_value'])} | "
+                     f"{_cell(r['trials_needed'])} | {r['status']} | {_cell(r['flagged'])} |")
+    lines += ["", f"Verdicts: {RULE}. \"too few trials\": a side has fewer than {MIN_TRIALS} trials; "
+              "\"inconclusive\": the difference is within its uncertainty; \"not run\": the configuration did not "
+              "train what the claim needs. Δ ± SE, n and p are of the deciding comparison (the weakest part, or the "
+              "one decided against); trials needed per side from the observed spread (\"?\": one trial, no spread; "
+              "\"∞\": no difference observed). Flagged runs are counted in every number (methods §8.1)."]
     return "\n".join(lines) + "\n"
 
 
@@ -241,7 +371,7 @@ def make_claims_table(claims_yaml, summary_tsv, out_tsv, out_md, interpretabilit
     FormatError
         As :func:`load_claims`.
     """
-    read = lambda path: None if not path else pd.read_csv(path, sep="\t")  # noqa: E731
+    read = lambda path: None if not path else pd.read_csv(path, sep="\t")
     table = check_claims(load_claims(claims_yaml), pd.read_csv(summary_tsv, sep="\t"), read(interpretability_tsv),
                          read(localization_tsv))
     write_tsv(out_tsv, table)
