@@ -27,3 +27,6 @@ rule all:
     default_target: True
     input:
         final_outputs(),
+
+
+check_rule_outputs()

@@ -4,6 +4,10 @@ that ``snakemake -n`` fails too."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -23,6 +27,178 @@ from motifrep.nn.zoo import (
 RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
 # Training and filter keys that change no result: never parameters of a rule.
 RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu", "in_memory_max_gb"}
+# Every name that becomes part of a file path (data sets, experiments, figures, models, activations,
+# in vivo experiments): a letter or digit, then letters, digits, '.', '_' or '-'. So no '/', no
+# '..' component, no spaces, no '<' '>' (Snakemake's path variables), no leading '-' or '.'.
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+_NAME = re.compile(NAME_PATTERN)
+# The folders of the working directory the workflow writes to (check_output_paths).
+OUTPUT_ROOTS = ("results", "logs")
+
+
+def check_name(kind: str, name, where: str) -> None:
+    """The one check of every name that becomes part of a file path.
+
+    Parameters
+    ----------
+    kind : str
+        What the name names, for the message (``"data set"``, ``"model"``, ...).
+    name : object
+        The name (a config key or value, or a field of an input table).
+    where : str
+        The config key it is found under (``"experiments.p1.models"``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        ``name`` is not a string matching :data:`NAME_PATTERN`; one line naming the key and the rule.
+    """
+    if isinstance(name, str) and _NAME.fullmatch(name):
+        return
+    raise ConfigError(f"config {where}: {kind} name {name!r} is not allowed: names become parts of file paths and "
+                      f"must match {NAME_PATTERN} (a letter or digit, then letters, digits, '.', '_' or '-')")
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def check_names(config: dict) -> None:
+    """:func:`check_name` on every name in a config: data sets, experiments, figures and
+    architectures (keys), and the models and activations experiments, figures and
+    ``filters.deep_layers`` use. Run before the schema (parts of other types are skipped: the
+    schema refuses them), so that a name is refused for what it is wherever it stands."""
+    for key, kind in (("datasets", "data set"), ("experiments", "experiment"), ("figures", "figure"),
+                      ("architectures", "model")):
+        for name in _mapping(config.get(key)):
+            check_name(kind, name, key)
+    for exp_name, exp in _mapping(config.get("experiments")).items():
+        exp = _mapping(exp)
+        for key in ("models", "match_plot"):
+            for model in _items(exp.get(key)):
+                check_name("model", model, f"experiments.{exp_name}.{key}")
+        for act in _items(exp.get("activations")):
+            check_name("activation", act, f"experiments.{exp_name}.activations")
+    for fig_name, fig in _mapping(config.get("figures")).items():
+        for i, panel in enumerate(_items(_mapping(fig).get("panels"))):
+            for key, kind in (("model", "model"), ("activation", "activation")):
+                if key in _mapping(panel):
+                    check_name(kind, panel[key], f"figures.{fig_name}.panels.{i}.{key}")
+    for model in _mapping(_mapping(config.get("filters")).get("deep_layers")):
+        check_name("model", model, "filters.deep_layers")
+
+
+def check_output_paths(paths, workdir) -> None:
+    """The rule of last resort: every path the workflow writes lies under ``results/`` or ``logs/``
+    of the working directory.
+
+    Paths are compared as written (relative ones joined to ``workdir``, ``..`` folded away), without
+    following symbolic links, so a ``results`` folder that is a link to another disk is fine.
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        Output and log paths (as planned, or a job's ``snakemake.output`` and ``snakemake.log``).
+    workdir : str or os.PathLike
+        The working directory the paths are relative to.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        The first path that lies elsewhere, with where it would be written.
+    """
+    base = os.path.normpath(os.path.abspath(workdir))
+    roots = [os.path.join(base, root) for root in OUTPUT_ROOTS]
+    for path in paths:
+        full = os.path.normpath(os.path.join(base, os.fspath(path)))
+        if not any(full.startswith(root + os.sep) for root in roots):
+            raise ConfigError(f"output {os.fspath(path)!r} would be written to {full}, outside "
+                              f"{' and '.join(r + '/' for r in OUTPUT_ROOTS)} of the working directory {base}: "
+                              f"refused (every output must lie under them)")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        first = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *anchor' may override: that is its purpose
+                continue
+            key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+            try:
+                if key in first:
+                    raise ConfigError(f"{self.name}:{line}: key {key!r} is given twice in one mapping (first on "
+                                      f"line {first[key]}); YAML would silently keep the last one: merge the two "
+                                      f"or remove one")
+                first[key] = line
+            except TypeError:  # an unhashable key: PyYAML reports it itself
+                continue
+        return super().construct_mapping(node, deep=deep)
+
+
+def _refuse_duplicate_json_keys(path):
+    def pairs(items):
+        keys = [key for key, _ in items]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ConfigError(f"{path}: key {key!r} is given twice in one object; JSON readers silently keep "
+                                  f"the last one: merge the two or remove one")
+        return dict(items)
+
+    return pairs
+
+
+def check_config_files(paths) -> None:
+    """Re-read the config files Snakemake loaded, refusing a key given twice in one mapping.
+
+    Snakemake (PyYAML, ``json``) merges such keys silently, the last one winning. JSON files are
+    read as JSON, others as YAML; a file either reader fails on is left to Snakemake, which read it.
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        The config files (``workflow.configfiles``: the Snakefile's and every ``--configfile``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        ``FILE:LINE: key 'k' is given twice ...`` (JSON: ``FILE: ...``, no line).
+    """
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            json.loads(text, object_pairs_hook=_refuse_duplicate_json_keys(path))
+            continue
+        except ValueError:  # not JSON: YAML
+            pass
+        loader = _UniqueKeyLoader(text)
+        loader.name = str(path)
+        try:
+            loader.get_single_data()
+        except yaml.YAMLError:
+            continue
+        finally:
+            loader.dispose()
 
 
 def _where(error) -> str:
@@ -31,11 +207,66 @@ def _where(error) -> str:
     return path or "(top level)"
 
 
-def validate(config: dict, schema_path) -> dict:
+_JSON_TYPES = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+               "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+               "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
+               "array": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict),
+               "string": lambda v: isinstance(v, str)}
+
+
+def _typed(text: str, validator: str, expected):
+    """``text`` (a --config value) read as YAML, and whether that is what the schema's ``validator``
+    (``type``, ``const`` or ``enum``) with ``expected`` wants."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None, False
+    if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text
+        try:
+            value = float(text)
+        except ValueError:
+            return value, False
+    if validator == "type":
+        wanted = [expected] if isinstance(expected, str) else list(expected)
+        if "integer" in wanted and "number" not in wanted and isinstance(value, float):
+            return value, False
+        return value, any(_JSON_TYPES.get(t, lambda v: False)(value) for t in wanted)
+    allowed = [expected] if validator == "const" else list(expected)
+    return value, any(type(value) is type(a) and value == a for a in allowed)
+
+
+def _from_command_line(error, config: dict, command_line) -> bool:
+    """Replace the value of a schema ``type``, ``const`` or ``enum`` error by the same text read as
+    YAML, when the text came from ``--config`` (Snakemake passes nested ``--config`` values as
+    strings) and YAML gives what the schema wants. Whether it did."""
+    if error.validator not in ("type", "const", "enum") or not isinstance(error.instance, str) or not command_line:
+        return False
+    path, given = list(error.absolute_path), command_line
+    for part in path:
+        try:
+            given = given[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if given != error.instance:  # a string from a config file: left as written (and refused)
+        return False
+    value, ok = _typed(error.instance, error.validator, error.validator_value)
+    if not ok:
+        return False
+    parent = config
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    return True
+
+
+def validate(config: dict, schema_path, command_line: dict | None = None) -> dict:
     """Validate ``config`` in place against the schema (filling defaults); raise ConfigError.
 
     Unknown keys are errors (``additionalProperties: false`` in the schema), so a mistyped
-    key is reported instead of silently ignored.
+    key is reported instead of silently ignored. Values from ``--config`` (``command_line``) that
+    Snakemake left as strings (the values of nested mappings and lists: ``training={epochs: 3}``)
+    are read as YAML where the schema wants another type. Every name that becomes part of a path
+    is checked first (:func:`check_names`).
 
     Parameters
     ----------
@@ -43,6 +274,8 @@ def validate(config: dict, schema_path) -> dict:
         The Snakemake config; defaults of the schema are filled in place.
     schema_path : str or os.PathLike
         The JSON schema, as YAML (draft 2020-12).
+    command_line : dict, optional
+        The ``--config`` values (``workflow.config_settings.overwrite_config``).
 
     Returns
     -------
@@ -53,10 +286,11 @@ def validate(config: dict, schema_path) -> dict:
     ------
     ConfigError
         An empty config, or the first schema violation (by key path) as one line; an unknown
-        key is named with the keys allowed there.
+        key is named with the keys allowed there; a name that is no file name (:func:`check_name`).
     """
     if not isinstance(config, dict) or not config:
         raise ConfigError("config: empty; expected a mapping of config keys (see config/README.md)")
+    check_names(config)
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator_cls = jsonschema.Draft202012Validator
 
@@ -67,8 +301,12 @@ def validate(config: dict, schema_path) -> dict:
                     instance.setdefault(key, sub["default"])
         yield from validator_cls.VALIDATORS["properties"](validator, properties, instance, schema)
 
-    filling = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
-    errors = sorted(filling(schema).iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    filling = jsonschema.validators.extend(validator_cls, {"properties": set_defaults})(schema)
+    while True:
+        errors = sorted(filling.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        # a value fixed changes no other error's path, but may expose others: validate again
+        if not [e for e in errors if _from_command_line(e, config, command_line)]:
+            break
     if errors:
         e = errors[0]
         if e.validator == "additionalProperties":
@@ -137,6 +375,90 @@ def check_dataset(name: str, spec: dict) -> None:
         raise ConfigError(f"config {where}.split: {spec['split']} of {n} sequences leaves {', '.join(empty)} empty")
 
 
+def dataset_bytes(spec: dict) -> int:
+    """The bytes of a simulated data set, at least: one-hot sequences (N x L x 4 uint8), motif masks
+    (N x L uint8; regulatory sets two) and labels (one uint8 per sequence and task, at least one
+    task). The simulation holds them in memory at once, and the HDF5 file (uncompressed) holds them."""
+    n, length = dataset_size(spec), spec["length"]
+    masks = 2 if spec["kind"] == "regulatory" else 1
+    return n * length * (4 + masks) + n
+
+
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes (``os.sysconf``), None where it cannot say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def free_disk(path) -> int:
+    """Free bytes on the filesystem that holds ``path`` (its nearest existing folder)."""
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+    return ""  # not reached
+
+
+def check_resources(config: dict, results_dir="results", memory: int | None = None, free: int | None = None) -> None:
+    """Refuse a simulated data set that cannot fit this machine's memory or the free disk of ``results/``.
+
+    Each set must fit ``memory`` (:func:`dataset_bytes`: it is simulated in memory); the sets not
+    yet written must fit the free disk together (a set already there counts its growth only).
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    results_dir : str or os.PathLike
+        The results folder (need not exist yet).
+    memory : int, optional
+        Memory in bytes; None: not checked (e.g. jobs run on other machines, :func:`machine_memory`).
+    free : int, optional
+        Free disk in bytes; None: measured (:func:`free_disk` of ``results_dir``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        Naming the data set, its size key and value, the bytes needed and those available.
+    """
+    simulated = {name: spec for name, spec in config["datasets"].items() if spec["kind"] in ("multitask", "regulatory")}
+    if not simulated:
+        return
+    free = free_disk(results_dir) if free is None else free
+    total = 0
+    for name, spec in simulated.items():
+        need = dataset_bytes(spec)
+        if spec["kind"] == "multitask":
+            where, what = f"datasets.{name}.n_sequences", f"{spec['n_sequences']} sequences"
+        else:
+            where = f"datasets.{name}.n_positive/n_negative"
+            what = f"{spec['n_positive']} + {spec['n_negative']} sequences"
+        what += f" of {spec['length']} nt need at least {_size(need)} (one-hot sequences, masks and labels, uint8)"
+        if memory is not None and need > memory:
+            raise ConfigError(f"config {where}: {what} in memory while simulated, but this machine has {_size(memory)}")
+        existing = Path(results_dir) / name / "data.h5"
+        grows = max(0, need - (existing.stat().st_size if existing.is_file() else 0))
+        if grows > free:
+            raise ConfigError(f"config {where}: {what} on disk, but {results_dir}/ has {_size(free)} free")
+        total += grows
+    if total > free:
+        raise ConfigError(f"config datasets: the simulated data sets need at least {_size(total)} more on disk, "
+                          f"but {results_dir}/ has {_size(free)} free")
+
+
 def check_activation(name: str) -> None:
     """Known first-layer activation (checked without importing Keras: parse time stays fast)."""
     if name not in ACTIVATION_NAMES:
@@ -177,6 +499,8 @@ def check_models(config: dict, zoo_path) -> dict:
         The first problem found, as one line naming the config key.
     """
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
+    for name in zoo:  # those of config architectures are checked already (check_names)
+        check_name("model", name, f"zoo ({zoo_path})")
     datasets = config["datasets"]
     for name, spec in datasets.items():
         check_dataset(name, spec)

@@ -17,8 +17,13 @@ if sys.path[0] != SRC:
 
 from motifrep import targets  # noqa: E402
 from motifrep.config import (  # noqa: E402
+    check_config_files,
     check_files,
     check_models,
+    check_name,
+    check_output_paths,
+    check_resources,
+    machine_memory,
     run_settings,
     validate as validate_config,
 )
@@ -27,6 +32,7 @@ from motifrep.datasets.encode import (  # noqa: E402
     read_experiment_table,
 )
 from motifrep.errors import MotifrepError  # noqa: E402
+from motifrep.results.html import param_text  # noqa: E402
 from motifrep.targets import (  # noqa: E402
     ATTRIBUTION,
     DATA,
@@ -58,10 +64,22 @@ def resolve_path(path):
 
 
 try:
-    validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+    # The files Snakemake merged (the Snakefile's configfile and every --configfile): a key
+    # given twice would have been merged silently. Values from --config that Snakemake left
+    # as strings are read as YAML where the schema wants another type.
+    check_config_files(workflow.configfiles)
+    validate_config(
+        config,
+        Path(workflow.basedir) / "config" / "schema.yaml",
+        command_line=workflow.config_settings.overwrite_config,
+    )
     check_files(config, resolve_path)
     ZOO = check_models(config, resolve_path(config["zoo"]))
     RUNS = run_settings(config, ZOO)
+    # Memory only where jobs run on this machine; the disk of results/ in any case.
+    check_resources(
+        config, "results", memory=machine_memory() if workflow.local_exec else None
+    )
 except MotifrepError as exc:
     config_error(exc)
 
@@ -119,6 +137,10 @@ def invivo_experiments(dataset):
     if (path, spec["kind"]) not in _EXPERIMENT_TABLES:
         table = read_experiment_table(path)
         check_experiment_table(table, spec["kind"], f"config datasets.{dataset}")
+        for name in table.experiment:  # download paths are named after them
+            check_name(
+                "in vivo experiment", name, f"datasets.{dataset}.experiments ({path})"
+            )
         _EXPERIMENT_TABLES[path, spec["kind"]] = table
     return _EXPERIMENT_TABLES[path, spec["kind"]]
 
@@ -127,8 +149,30 @@ try:
     DOWNLOADS = targets.in_vivo_downloads(
         config, {name: invivo_experiments(name) for name in datasets_of("encode")}
     )
+    for name in datasets_of("deepsea"):  # their task names: checked as the encode ones
+        invivo_experiments(name)
+    # The last resort, whatever the names: every planned file lies under results/ or
+    # logs/ (the rules' own output patterns: check_rule_outputs(), end of the Snakefile).
+    check_output_paths(
+        targets.final_outputs(config, ZOO)
+        + [f"{targets.DOWNLOADS}/{key}" for key in DOWNLOADS],
+        Path.cwd(),
+    )
 except MotifrepError as exc:
     config_error(exc)
+
+
+def check_rule_outputs():
+    """Every rule's output and log patterns lie under results/ or logs/ (called once all
+    rules are defined, at the end of the Snakefile); wildcards take checked names only.
+    """
+    try:
+        check_output_paths(
+            [str(f) for rule in workflow.rules for f in [*rule.output, *rule.log]],
+            Path.cwd(),
+        )
+    except MotifrepError as exc:
+        config_error(exc)
 
 
 def run_of(wildcards):
@@ -161,6 +205,25 @@ def analysed_runs(experiment):
 
 def figure_panels(figure):
     return targets.figure_panels(config, ZOO, figure)
+
+
+# Text from config passed to jobs as param_text: the report shows job parameters unescaped
+# inside a <script> element (the scripts read the text back with from_param_text).
+
+
+def report_safe_panels(figure):
+    """The panels of a figure, labels as param_text."""
+    return [{**p, "label": param_text(p["label"])} for p in figure_panels(figure)]
+
+
+def figure_title(wildcards):
+    """The title of the job's figure, as param_text."""
+    return param_text(FIGURES[wildcards.figure].get("title"))
+
+
+def experiment_title(wildcards):
+    """The title of the job's experiment, as param_text."""
+    return param_text(EXPERIMENTS[wildcards.experiment].get("title"))
 
 
 def attribution_runs(experiment):

@@ -19,8 +19,8 @@ rule logo_figure:
         mem_mb=2000,
         runtime=20,
     params:
-        panels=of_figure(figure_panels),
-        title=lambda wildcards: FIGURES[wildcards.figure].get("title"),
+        panels=of_figure(report_safe_panels),
+        title=figure_title,
         ground_truth=lambda wildcards: FIGURES[wildcards.figure]["ground_truth"],
     script:
         "../scripts/logo_figure.py"
@@ -69,6 +69,6 @@ rule activation_plot:
         mem_mb=1000,
         runtime=10,
     params:
-        title=lambda wildcards: EXPERIMENTS[wildcards.experiment].get("title"),
+        title=experiment_title,
     script:
         "../scripts/activation_plot.py"

@@ -22,6 +22,19 @@ tr:nth-child(even) td { background: #f8fafc; }
 </style>"""
 
 
+def param_text(text):
+    """Text from config (a title, a panel label) as a job parameter: ``&``, ``<`` and ``>`` as
+    entities. Snakemake's report shows each job's parameters, written unescaped into a ``<script>``
+    element, where a ``</script>`` in a title would end it and make the rest of the title HTML. The
+    job reads the text back with :func:`from_param_text`. None stays None."""
+    return None if text is None else html.escape(str(text), quote=False)
+
+
+def from_param_text(text):
+    """The text :func:`param_text` encoded, as typed. None stays None."""
+    return None if text is None else html.unescape(text)
+
+
 def _cell(value) -> tuple[str, str]:
     """(text, css class) of one cell: numbers with 3 decimals (right-aligned), text left-aligned."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
