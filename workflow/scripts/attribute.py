@@ -1,10 +1,12 @@
 """Attribution maps of one run for one method (methods §6.2)."""
 
-from motifrep.interpret.attribution import write_attribution
 from motifrep.runner import run_script
 
 
 def main(sm):
+    # imported here: the module imports TensorFlow, which must come after run_script's device binding
+    from motifrep.interpret.attribution import write_attribution
+
     write_attribution(
         model_path=sm.input.model,
         data_path=sm.input.data,

@@ -18,7 +18,9 @@ The module holds the simulation (:func:`simulate_regulatory`), the background-po
 pool file's reader and writer (:func:`load_pool`, :func:`format_pool`), the workflow step
 (:func:`build_regulatory_set`: core TFs from a TF table, read by
 :func:`motifrep.motifs.tf_table.load_tf_table`; HDF5 written by
-:func:`motifrep.datasets.store.write_simulated`) and the ``choose-pool`` command line.
+:func:`motifrep.datasets.store.write_simulated`) and the ``choose-pool`` command line, beside
+``authors-pool``, which writes ``resources/task3_pool_authors.tsv``: the authors' own 50 motifs,
+rebuilt from their notebook by :func:`motifrep.datasets.authors_pool.authors_background_pool`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from motifrep.datasets import authors_pool
 from motifrep.datasets.simulate import (
     SimulatedSet,
     check_count_probs,
@@ -76,6 +79,18 @@ then the header 'jaspar_id<TAB>name' and one motif per line. resources/task3_poo
       --out resources/task3_pool.tsv --seed 22
 
 The first run compiles memelite's numba kernels (about 90 s; cached in $NUMBA_CACHE_DIR).
+"""
+
+
+AUTHORS_POOL_EXAMPLE = """
+
+Writes OUT with the derivation as '#' comment lines, then the header 'jaspar_id<TAB>name' and
+the 50 motifs in the authors' order. resources/task3_pool_authors.tsv came from:
+
+  python -m motifrep.datasets.regulatory authors-pool \\
+      --jaspar JASPAR_CORE_2016_vertebrates.meme --out resources/task3_pool_authors.tsv
+
+Use it with the task-3 data set's config key 'pool: resources/task3_pool_authors.tsv'.
 """
 
 
@@ -326,6 +341,36 @@ def choose_pool_command(args) -> None:
     print(f"wrote {len(chosen)} background motifs to {args.out}")
 
 
+def authors_pool_command(args) -> None:
+    """``authors-pool``: write the authors' background pool with its provenance in comments."""
+
+    motifs = read_meme(args.jaspar)
+    chosen = authors_pool.authors_background_pool(motifs)
+    ap = authors_pool
+    comments = f"""\
+The authors' background motif pool of the P2 task-3 regulatory-code set (methods §1.5): {len(chosen)} JASPAR motifs, \
+in their order.
+Source: github.com/{ap.SOURCE_REPO} at commit {ap.SOURCE_COMMIT}, {ap.SOURCE_FILE}:
+cell 1 np.random.seed({ap.SEED}); cell 3 reads data/pfm_vertebrates.txt, JASPAR 2016 CORE vertebrates \
+({ap.N_JASPAR} PFMs sorted by matrix ID,
+the IDs and order of {Path(args.jaspar).name}, sha256 {sha256sum(args.jaspar)});
+cell 4 motif_index = np.random.permutation({ap.N_JASPAR})[0:{ap.FIRST}];
+cell 6 motif_index = set(motif_index) - set({list(ap.DUPLICATE_INDEX)}); pool = list(motif_index)[:{ap.N_POOL}].
+The {len(ap.DUPLICATE_INDEX)} numbers are positions of core look-alikes in the {ap.FIRST}-motif list \
+(ETV5, CEBPG, KLF5, MLX, ZIC3, ETV3, PLAG1, TCF4, NFIC, E2F6),
+but the code subtracts them from the set of JASPAR indices, where none occurs: nothing is removed, \
+and the pool is the first {ap.N_POOL} of the {ap.FIRST}
+in CPython's set iteration order (the same in CPython 3.6 to 3.13; computed by \
+motifrep.datasets.authors_pool.cpython_set_difference_list).
+So 9 of the 10 look-alikes they meant to drop are in it (all but KLF5). \
+The permutation is numpy.random.RandomState({ap.SEED}).permutation({ap.N_JASPAR}),
+checked against the 65 logos (titled by position) that their June 2020 run stored in the notebook \
+(commit 888191d5a1ca6b5469527c298062aaf3457d1a9c).
+Produced by: python -m motifrep.datasets.regulatory authors-pool --jaspar {args.jaspar} --out {args.out}""".splitlines()
+    write_text(args.out, format_pool(chosen, comments))
+    print(f"wrote the authors' {len(chosen)} background motifs to {args.out}")
+
+
 def main(argv=None) -> None:
     """``python -m motifrep.datasets.regulatory``: run a command; an expected error exits with status 1."""
     parser = argparse.ArgumentParser(prog="python -m motifrep.datasets.regulatory", description=__doc__,
@@ -345,9 +390,14 @@ def main(argv=None) -> None:
     pool.add_argument("--engine", choices=["memelite", "meme"], default="memelite",
                       help="Tomtom engine (default: memelite)")
     pool.add_argument("--pseudocount", type=float, default=0.1, help="Tomtom -motif-pseudo (default: 0.1)")
+    authors = sub.add_parser("authors-pool", help="the authors' own background pool (resources/task3_pool_authors.tsv)",
+                             description=inspect.cleandoc(authors_pool.__doc__) + AUTHORS_POOL_EXAMPLE,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    authors.add_argument("--jaspar", required=True, help="JASPAR 2016 CORE vertebrates, MEME format (519 motifs)")
+    authors.add_argument("--out", required=True, help="pool file to write (jaspar_id, name)")
     args = parser.parse_args(argv)
     try:
-        choose_pool_command(args)
+        (authors_pool_command if args.command == "authors-pool" else choose_pool_command)(args)
     except MotifrepError as exc:
         print(f"motifrep: error: {exc}", file=sys.stderr)
         sys.exit(1)

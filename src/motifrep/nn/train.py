@@ -25,6 +25,7 @@ from motifrep.datasets.store import Dataset, batch_stream
 from motifrep.errors import ConfigError, MotifrepError
 from motifrep.io import atomic_path, write_json, write_tsv
 from motifrep.nn.build import build_model, count_trainable
+from motifrep.nn.devices import current_binding
 from motifrep.nn.metrics import per_task_scores
 from motifrep.nn.runtime import configure_tensorflow
 from motifrep.nn.zoo import first_activation_of
@@ -333,8 +334,9 @@ def train(
         TSV of one row per epoch: loss, val_loss, the monitored value, learning rate,
         seconds, whether it was the best so far.
     out_metrics : str or os.PathLike
-        JSON of the run: settings, device, epochs, timings, per-task and mean test AUROC /
-        AUPR, what the run's flags are decided from (``max_epochs``, ``min_lr``,
+        JSON of the run: settings, device, device binding (``device_binding``, as the log gives
+        it), epochs, timings, per-task and mean test AUROC / AUPR, what the run's flags are
+        decided from (``max_epochs``, ``min_lr``,
         ``final_learning_rate``, ``best_val_loss``, ``history_nonfinite``, the first-layer checks
         ``first_layer_nonfinite``, ``first_layer_max``, ``first_layer_filters``,
         ``first_layer_filters_with_site`` on ``health_sequences`` validation sequences, and
@@ -405,8 +407,10 @@ def train(
     with precision_policy(mixed_precision):
         model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor,
                                                       learning_rate, l2, init)
-        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s%s", run, n_params,
-                 seed, learning_rate, batch_size, monitor, device, ", mixed_float16" if mixed_precision else "")
+        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s%s; bound to %s", run,
+                 n_params, seed, learning_rate, batch_size, monitor, device,
+                 ", mixed_float16" if mixed_precision else "",
+                 current_binding() or "no binding (not run by the workflow)")
         stopper = _callbacks(patience, epochs, monitor)
         train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
         valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
@@ -421,7 +425,8 @@ def train(
     metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
                "seed": int(seed), "n_params": n_params, "monitor": monitor, "tasks": task_names,
                "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
-               "device": device, **_outcome(stopper, train_seconds, y_true, y_pred), **health,
+               "device": device, "device_binding": current_binding(),
+               **_outcome(stopper, train_seconds, y_true, y_pred), **health,
                "versions": library_versions()}
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
