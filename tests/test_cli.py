@@ -168,21 +168,13 @@ def _dense_only(path):
     return path
 
 
-def _foreign_conv(path):
-    inp = keras.Input((LENGTH, 4))
-    x = keras.layers.Conv1D(4, 7, padding="same", activation="relu", name="my_conv")(inp)
-    model = keras.Model(inp, keras.layers.Dense(1)(keras.layers.Flatten()(x)))
-    model.save(path)
-    return path
-
-
 @pytest.mark.parametrize("case, expect", [
     ("n_in_fasta", "record 'seq1' (#2), position 11: letter 'N'"),
     ("wrong_length", "has length 59, but the model expects 60"),
     ("unknown_layer", "no Conv1D layer of that name (its Conv1D layers: conv1)"),
     ("dense_only", "has no Conv1D layer"),
     ("text_as_model", "not a Keras model archive"),
-    ("foreign_conv", "supports only models built by motifrep"),
+    ("layer_not_conv", "layer 'dense1' is a Dense, not a Conv1D layer (its Conv1D layers: conv1)"),
     ("missing_fasta", "not found"),
     ("pooled_layer2", "conv1 is pooled (pool 4) before conv2"),
 ])
@@ -200,8 +192,8 @@ def test_errors_are_one_line(inputs, tmp_path, capsys, case, expect):
     elif case == "text_as_model":
         model = tmp_path / "model.keras"
         model.write_text("not a model\n")
-    elif case == "foreign_conv":
-        model = _foreign_conv(tmp_path / "foreign.keras")
+    elif case == "layer_not_conv":
+        args = ["--layer", "dense1"]
     elif case == "missing_fasta":
         fasta = tmp_path / "absent.fa"
     elif case == "pooled_layer2":

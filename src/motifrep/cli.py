@@ -1,9 +1,10 @@
 """Command-line interface: ``motifrep filters`` answers "what did my first layer learn?".
 
-``motifrep filters MODEL.keras SEQUENCES --out DIR`` turns the filters of one convolutional
-layer of a trained motifrep model into motifs (:func:`motifrep.filters.scan.activation_pwms`),
-compares them with JASPAR (:func:`motifrep.motifs.tomtom.run_tomtom`, memelite engine) and writes
-the MEME files, the Tomtom table, a per-filter table and a logo figure.
+``motifrep filters MODEL SEQUENCES --out DIR`` turns the filters of one convolutional
+layer of a trained Keras model (motifrep's or anyone's, read by :mod:`motifrep.nn.inspect`)
+into motifs (:func:`motifrep.filters.scan.activation_pwms`), compares them with JASPAR
+(:func:`motifrep.motifs.tomtom.run_tomtom`, memelite engine) and writes the MEME files, the
+Tomtom table, a per-filter table and a logo figure.
 
 Only this module's argument parsing is imported at start-up; TensorFlow/Keras, numba and
 the rest are imported when a command runs, so ``--help`` is instant. Every expected problem
@@ -31,7 +32,7 @@ from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.nn.build import load_model
+from motifrep.nn.inspect import conv_map, load_keras_model
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -41,13 +42,14 @@ OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv"
 N_TOP = 10
 
 _FILTERS_DESCRIPTION = """\
-Turn the filters of one convolutional layer of a trained motifrep model into motifs and
+Turn the filters of one convolutional layer of a trained Keras model into motifs and
 compare them with JASPAR: what did my first layer learn?
 
 For each filter, every position whose activation exceeds THRESHOLD x (the filter's maximum
 over all SEQUENCES) marks a site; the one-hot input windows around the sites are averaged
-into a position probability matrix (Koo & Eddy 2019). Activations are read after the conv
-layer's batch normalisation and activation, before pooling (layer conv{i}_act).
+into a position probability matrix (Koo & Eddy 2019). A conv layer's activations are its
+output after the element-wise layers that directly follow it (batch normalisation,
+activation, dropout), before the first pooling, conv or dense layer.
 
 The matrices are clipped to their informative columns (IC > 0.5 bits, 3 flanking columns),
 compared with the motifs by Tomtom (memelite engine, in-process; pseudocount 0.1, both
@@ -60,11 +62,14 @@ strands; E <= EVALUE kept), and written to DIR:
   filters.pdf              filter logos labelled with their best match
   tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
 
-Models: only models built by motifrep are supported (Conv1D layers named conv1, conv2, ...
-each followed by batch normalisation and an activation layer conv{i}_act), because their
-activations are read from conv{i}_act. Another Keras model is refused with a one-line error.
-Layers below a pooled layer (e.g. conv2 after a pooled conv1) have no fixed input window
-and are refused too.
+Models: any Keras model with a Conv1D layer, saved as a .keras archive or a legacy .h5
+file: Sequential or functional, any layer names, the activation inside Conv1D or as its own
+layer, with or without batch normalisation, one-hot input (L, 4) or channels-first (4, L);
+other inputs and outputs are ignored when the sequence input is unambiguous. Models with
+custom layers or Lambda layers of another project cannot be loaded (the unknown name is
+given). The input window of a deeper layer is computed from the layers in between; a layer
+below a pooling step or a stride > 1 (e.g. conv2 after a pooled conv1) has no one-to-one
+input window and is refused, with the reason.
 """
 
 _FILTERS_EPILOG = """\
@@ -150,14 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
         "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
         description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
     )
-    p.add_argument("model", metavar="MODEL.keras", help="trained model saved by Keras 3 (.keras archive)")
+    p.add_argument("model", metavar="MODEL", help="trained Keras model: a .keras archive (Keras 3) or a legacy "
+                                                "Keras .h5 file")
     p.add_argument("sequences", metavar="SEQUENCES",
                    help="a FASTA file (A/C/G/T, case-insensitive; every sequence of the model's input length) "
                         "or a motifrep HDF5 data set (its test split is used)")
     p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
     p.add_argument("--layer", metavar="NAME_OR_INDEX", default=None,
-                   help="conv layer: its name (conv1, conv2, ...) or its 1-based position among the Conv1D "
-                        "layers; default: the first Conv1D layer")
+                   help="conv layer: its name or its 1-based position among the Conv1D layers; default: the "
+                        "first Conv1D layer")
     p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
                    help="motifs to match: a JASPAR release shipped with pyjaspar (JASPAR2014 ... JASPAR2024; "
                         "its CORE vertebrates collection, offline) or a MEME motif file")
@@ -233,39 +239,11 @@ def _is_hdf5(path: Path) -> bool:
         return handle.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
 
 
-def _model_length(model) -> int | None:
-    """The input length of a one-input ``(N, L, 4)`` model (None if variable); else MotifrepError."""
-    if len(model.inputs) != 1:
-        raise MotifrepError(f"model {model.name!r} has {len(model.inputs)} inputs; expected one (N, L, 4) input")
-    shape = tuple(model.inputs[0].shape)
-    if len(shape) != 3 or shape[2] != 4:
-        raise MotifrepError(f"model {model.name!r} takes input of shape {shape[1:]}; expected one-hot DNA (L, 4)")
-    return None if shape[1] is None else int(shape[1])
-
-
-def conv_layers(model) -> list:
-    """The model's Conv1D layers, in order.
-
-    Parameters
-    ----------
-    model : keras.Model
-        Any Keras model.
-
-    Returns
-    -------
-    list of keras.layers.Conv1D
-        Its Conv1D layers in ``model.layers`` order (empty when it has none).
-    """
-    keras = _import_keras()
-    return [lay for lay in model.layers if isinstance(lay, keras.layers.Conv1D)]
-
-
-def resolve_layer(model, spec: str | None, model_path) -> int:
-    """The 1-based conv index (for :func:`motifrep.filters.scan.activation_pwms`) of ``--layer``.
+def resolve_layer(model, spec: str | None, model_path):
+    """Where the activation map of the conv layer that ``--layer`` names is read.
 
     ``spec``: a Conv1D layer name, a 1-based position among the Conv1D layers, or None (the
-    first). Refuses models without Conv1D layers, unknown names or positions, and Conv1D
-    layers of models not built by motifrep (no ``conv{i}`` / ``conv{i}_act`` naming).
+    first). Works for any Keras model (:func:`motifrep.nn.inspect.conv_map`).
 
     Parameters
     ----------
@@ -278,39 +256,22 @@ def resolve_layer(model, spec: str | None, model_path) -> int:
 
     Returns
     -------
-    int
-        The 1-based conv index ``i`` (layer ``conv{i}``).
+    motifrep.nn.inspect.ConvMap
+        The conv layer (``.conv``, 1-based ``.index``), its activation map and the sequence
+        input (``.length``: the length it fixes, or None).
 
     Raises
     ------
     MotifrepError
-        No Conv1D layer, an unknown name or out-of-range position, or a layer not in
-        motifrep's layout (Conv1D layers ``conv1, conv2, ...`` up to it, and ``conv{i}_act``).
+        No Conv1D layer, an unknown name, a layer that is not a Conv1D layer, an out-of-range
+        position, or no unambiguous one-hot (4-channel) input.
     """
-    convs = conv_layers(model)
-    if not convs:
-        raise MotifrepError(f"{model_path}: model {model.name!r} has no Conv1D layer")
-    names = [lay.name for lay in convs]
-    if spec is None:
-        index = 1
-    elif spec.strip().isdigit():
-        index = int(spec)
-        if not 1 <= index <= len(convs):
-            raise MotifrepError(f"--layer {spec}: model {model.name!r} has {len(convs)} Conv1D layer(s) "
-                                f"({', '.join(names)}); give a name or an index from 1 to {len(convs)}")
-    elif spec in names:
-        index = names.index(spec) + 1
-    else:
-        raise MotifrepError(f"--layer {spec}: model {model.name!r} has no Conv1D layer of that name "
-                            f"(its Conv1D layers: {', '.join(names)})")
-    all_names = {lay.name for lay in model.layers}
-    motifrep_built = names[:index] == [f"conv{i}" for i in range(1, index + 1)] and f"conv{index}_act" in all_names
-    if not motifrep_built:
-        raise MotifrepError(
-            f"--layer {spec or index}: Conv1D layer {names[index - 1]!r} of model {model.name!r} is not in "
-            f"motifrep's layout; 'motifrep filters' supports only models built by motifrep (Conv1D layers "
-            f"conv1, conv2, ... each followed by batch normalisation and an activation layer conv{{i}}_act)")
-    return index
+    layer = 1 if spec is None else int(spec) if spec.strip().isdigit() else spec
+    try:
+        return conv_map(model, layer)
+    except MotifrepError as exc:
+        where = f"--layer {spec}" if spec is not None else str(model_path)
+        raise MotifrepError(f"{where}: {exc}") from None
 
 
 def load_sequences(path: Path, length: int | None, max_sequences: int | None):
@@ -445,12 +406,12 @@ def cmd_filters(args) -> int:
 
     _import_keras()
 
-    model = load_model(model_path)
-    length = _model_length(model)
-    layer = resolve_layer(model, args.layer, model_path)
+    model = load_keras_model(model_path)  # .keras or legacy .h5, built anywhere; one-line errors
+    cmap = resolve_layer(model, args.layer, model_path)
+    layer, conv_name = cmap.index, cmap.conv.name
     window = None if args.window == 0 else args.window
     width, _ = pwm_window(model, layer, window)  # refuses layers below a pooled layer, before the slow part
-    X, seq_what = load_sequences(seq_path, length, args.max_sequences)
+    X, seq_what = load_sequences(seq_path, cmap.length, args.max_sequences)
 
     ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=args.threshold, weighting=args.weighting,
                                     window_edges=args.edges, batch_size=args.batch_size, window=window)
@@ -463,7 +424,6 @@ def cmd_filters(args) -> int:
     names = {m.id: m.name for m in motifs}
     best = filter_best_matches(hits)
     labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
-    conv_name = f"conv{layer}"
 
     created = not out.exists()
     writable_dir(out, "--out")

@@ -18,14 +18,20 @@ by :func:`motifrep.nn.build.load_model`; what happens to the motifs next lives i
 
 Conventions (the choices this module makes):
 
-* **Activations** are read after batch normalisation and the activation function, before
-  pooling: the output of layer ``conv{k}_act`` (see :mod:`motifrep.nn.zoo`).
+* **Any Keras model.** ``layer`` is a 1-based index among the model's Conv1D layers or a
+  layer name; models, inputs and layers are read by :mod:`motifrep.nn.inspect` (Sequential
+  or functional, any names, channels-last ``(L, 4)`` or channels-first ``(4, L)`` input: the
+  ``(N, L, 4)`` data are transposed for the latter). motifrep's own models are one case.
+* **Activations** are the conv layer's output after the element-wise layers that directly
+  follow it (batch normalisation, activation, dropout), before pooling:
+  :func:`motifrep.nn.inspect.conv_map`; for motifrep's models the output of ``conv{k}_act``.
 * **Receptive field.** Position ``p`` of ``conv{k}`` sees input positions
-  ``p + offset ... p + offset + width - 1`` with ``width = 1 + sum(kernel_i - 1)`` and
-  ``offset = -sum(left_pad_i)`` over layers ``1..k``. Keras/TensorFlow 'same' padding (stride
-  1) pads ``(kernel - 1) // 2`` on the left and the rest on the right, for odd and even
-  kernels alike; 'valid' pads nothing. Mapping back through a pooling layer (pool > 1) is not
-  a fixed window, so :func:`receptive_field` refuses layers that follow one.
+  ``p + offset ... p + offset + width - 1`` with ``width = 1 + sum(dilation_i x (kernel_i - 1))``
+  and ``offset = -sum(left_pad_i)`` over the layers between the input and ``conv{k}``
+  (:func:`motifrep.nn.inspect.receptive_window`). Keras/TensorFlow 'same' padding (stride 1)
+  pads ``(kernel - 1) // 2`` on the left and the rest on the right, for odd and even kernels
+  alike; 'valid' pads nothing. After a pooling step (pool > 1) or a stride > 1, positions are
+  no longer one input position apart, so :func:`receptive_field` refuses layers that follow one.
 * **Fixed window** (``window=W``). Both authors' ``activation_pwm`` cut ``X[pos - W//2 :
   pos - W//2 + W]`` around the activation index ``pos`` of a 'same'-padded conv layer, i.e.
   ``pos-9 .. pos+9`` for P1's ``W = 19`` and ``pos-10 .. pos+9`` for P2's ``W = 20``. For their
@@ -71,6 +77,7 @@ from motifrep.io import write_tsv
 from motifrep.motifs.information import information_content
 from motifrep.motifs.meme import Motif, write_meme
 from motifrep.nn.build import load_model
+from motifrep.nn.inspect import ConvMap, activation_model, conv_map, receptive_window
 from motifrep.nn.runtime import configure_tensorflow
 
 log = logging.getLogger("motifrep")
@@ -94,34 +101,40 @@ WINDOW_EDGES = ("pad", "drop")
 ACTIVATION_CACHE_BYTES = 256 * 2**20
 
 
-def _check_layer(model, layer) -> None:
-    """MotifrepError unless ``layer`` >= 1 and the model has ``conv{layer}`` and ``conv{layer}_act``."""
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or layer < 1:
-        raise MotifrepError(f"layer must be an integer >= 1, got {layer!r}")
-    names = {lay.name for lay in model.layers}
-    if f"conv{layer}" not in names or f"conv{layer}_act" not in names:
-        n_conv = sum(1 for n in names if n.startswith("conv") and n[4:].isdigit())
-        raise MotifrepError(f"model {model.name!r} has no convolutional layer {layer} (it has {n_conv})")
+def _conv_map(model, layer) -> ConvMap:
+    """The activation map of conv layer ``layer`` (a 1-based index or a name); MotifrepError if none."""
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer, str)) or \
+            not isinstance(layer, str) and layer < 1:
+        raise MotifrepError(f"layer must be an integer >= 1 or a conv layer name, got {layer!r}")
+    return conv_map(model, layer if isinstance(layer, str) else int(layer))
 
 
-def _submodel(model, layer: int):
-    """The model from the input to ``conv{layer}_act``."""
-    import keras
-
-    _check_layer(model, layer)
-    return keras.Model(model.input, model.get_layer(f"conv{layer}_act").output, name=f"{model.name}_conv{layer}_act")
+def _submodel(model, layer):
+    """``(ConvMap, keras.Model)``: the model from the sequence input to the layer's activation map."""
+    cmap = _conv_map(model, layer)
+    return cmap, activation_model(cmap)
 
 
-def _check_x(model, X) -> tuple[int, int]:
-    """``(N, L)`` of non-empty ``(N, L, 4)`` sequences of the model's length; else MotifrepError."""
+def _check_x(cmap: ConvMap, sub, X) -> tuple[int, int]:
+    """``(N, L)`` of non-empty ``(N, L, 4)`` sequences the model can take; else MotifrepError."""
     shape = tuple(getattr(X, "shape", ()))
-    want = tuple(model.inputs[0].shape[1:])
+    name = cmap.model.name
     if len(shape) != 3 or shape[2] != 4:
         raise MotifrepError(f"sequences must be one-hot of shape (N, L, 4), got shape {shape}")
-    if want[0] is not None and shape[1] != want[0]:
-        raise MotifrepError(f"sequences have length {shape[1]} but model {model.name!r} expects {want[0]}")
+    if cmap.length is not None and shape[1] != cmap.length:
+        raise MotifrepError(f"sequences have length {shape[1]} but model {name!r} expects {cmap.length}")
     if shape[0] == 0:
         raise MotifrepError("no sequences given")
+    probe = (1, 4, shape[1]) if cmap.channels_first else (1, shape[1], 4)
+    try:
+        out = tuple(sub.compute_output_shape(probe))
+    except (ValueError, TypeError, IndexError, NotImplementedError) as exc:  # a shape a layer cannot take
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise MotifrepError(f"model {name!r} cannot take sequences of length {shape[1]} ({reason})") from None
+    positions = out[2] if cmap.map_channels_first else out[1]
+    if positions is not None and positions < 1:
+        raise MotifrepError(f"model {name!r} cannot take sequences of length {shape[1]}: {cmap.conv.name!r} "
+                            "would have no output position")
     return int(shape[0]), int(shape[1])
 
 
@@ -131,28 +144,37 @@ def _check_batch_size(batch_size) -> None:
         raise MotifrepError(f"batch_size must be an integer >= 1, got {batch_size!r}")
 
 
-def _batches(sub, X, batch_size: int):
-    """Yield ``(start, x_batch_uint8_or_as_given, activations_float32)`` batch by batch."""
+def _batches(sub, X, batch_size: int, cmap: ConvMap):
+    """Yield ``(start, x_batch_uint8_or_as_given, activations_float32 (B, L', F))`` batch by batch.
+
+    Sequences are ``(B, L, 4)``; they are transposed for a channels-first input, and a
+    channels-first activation map is transposed back to positions x filters.
+    """
     n = X.shape[0]
     for start in range(0, n, batch_size):
         xb = np.asarray(X[start:start + batch_size])
-        acts = sub.predict_on_batch(xb.astype(np.float32))
-        yield start, xb, np.asarray(acts, dtype=np.float32)
+        xin = xb.astype(np.float32)
+        if cmap.channels_first:
+            xin = np.ascontiguousarray(xin.transpose(0, 2, 1))
+        acts = np.asarray(sub.predict_on_batch(xin), dtype=np.float32)
+        if cmap.map_channels_first:
+            acts = np.ascontiguousarray(acts.transpose(0, 2, 1))
+        yield start, xb, acts
 
 
-def layer_activations(model, X_uint8, layer: int = 1, batch_size: int = 512) -> np.ndarray:
-    """Activations of ``conv{layer}`` after BN and activation, before pooling: float32 (N, L', F).
+def layer_activations(model, X_uint8, layer: int | str = 1, batch_size: int = 512) -> np.ndarray:
+    """Activations of a conv layer after its element-wise layers, before pooling: float32 (N, L', F).
 
     Computed ``batch_size`` sequences at a time; only one batch is ever cast to float32.
 
     Parameters
     ----------
     model : keras.Model
-        A model built by motifrep (layers ``conv{i}`` and ``conv{i}_act``).
+        Any Keras model with a Conv1D layer (:mod:`motifrep.nn.inspect`).
     X_uint8 : array_like, shape (N, L, 4)
         One-hot sequences (uint8, or anything castable to float32), N >= 1.
-    layer : int, default 1
-        1-based conv layer.
+    layer : int or str, default 1
+        1-based conv layer (among the Conv1D layers), or its name.
     batch_size : int, default 512
         Sequences per forward pass.
 
@@ -168,36 +190,32 @@ def layer_activations(model, X_uint8, layer: int = 1, batch_size: int = 512) -> 
         that are not ``(N, L, 4)``, empty, or of another length than the model's input.
     """
     _check_batch_size(batch_size)
-    sub = _submodel(model, layer)
-    n, _ = _check_x(model, X_uint8)
+    cmap, sub = _submodel(model, layer)
+    n, _ = _check_x(cmap, sub, X_uint8)
     out = None
-    for start, _, acts in _batches(sub, X_uint8, batch_size):
+    for start, _, acts in _batches(sub, X_uint8, batch_size, cmap):
         if out is None:
             out = np.empty((n,) + acts.shape[1:], dtype=np.float32)
         out[start:start + len(acts)] = acts
     return out
 
 
-def _as_int(value) -> int:
-    """A Keras config value (an int or a 1-tuple) as int."""
-    return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
-
-
-def receptive_field(model, layer: int = 1) -> tuple[int, int]:
-    """Input window of one position of ``conv{layer}``: ``(width, offset)``.
+def receptive_field(model, layer: int | str = 1) -> tuple[int, int]:
+    """Input window of one position of conv layer ``layer``'s activation map: ``(width, offset)``.
 
     Position ``p`` (before pooling) sees input positions ``p + offset`` to
-    ``p + offset + width - 1``. Read from the layer configs of ``conv1 .. conv{layer}``
-    (kernel size, padding, stride, dilation) and of the pooling layers between them; raises
-    :class:`MotifrepError` if a layer before ``conv{layer}`` pools (pool > 1) or strides,
-    since then no fixed input window corresponds to a position.
+    ``p + offset + width - 1``. Computed from the layers between the sequence input and the
+    conv layer (kernel sizes, dilations, padding, stride-1 pooling, merges:
+    :func:`motifrep.nn.inspect.receptive_window`); raises :class:`MotifrepError` if a layer
+    before it pools (pool > 1) or strides, since then positions are not one input position
+    apart, or if a layer's effect on positions is unknown.
 
     Parameters
     ----------
     model : keras.Model
-        A model built by motifrep.
-    layer : int, default 1
-        1-based conv layer.
+        Any Keras model with a Conv1D layer.
+    layer : int or str, default 1
+        1-based conv layer, or its name.
 
     Returns
     -------
@@ -207,41 +225,13 @@ def receptive_field(model, layer: int = 1) -> tuple[int, int]:
     Raises
     ------
     MotifrepError
-        No such conv layer; a conv layer up to ``conv{layer}`` with stride or dilation > 1 or
-        padding other than 'same' / 'valid'; or pooling before ``conv{layer}``.
+        No such conv layer; a stride > 1 or pooling before or in it; a padding or layer whose
+        effect on positions motifrep does not know.
     """
-    _check_layer(model, layer)
-    names = {lay.name for lay in model.layers}
-    width, offset = 1, 0
-    for i in range(1, layer + 1):
-        conv = model.get_layer(f"conv{i}")
-        cfg = conv.get_config()
-        kernel = _as_int(cfg["kernel_size"])
-        if _as_int(cfg.get("strides", 1)) != 1 or _as_int(cfg.get("dilation_rate", 1)) != 1:
-            raise MotifrepError(
-                f"conv{i} of model {model.name!r} has stride or dilation > 1; "
-                "mapping activations back to input windows needs stride-1, undilated layers"
-            )
-        padding = str(cfg.get("padding", "valid")).lower()
-        if padding == "same":
-            left = (kernel - 1) // 2  # TensorFlow/Keras: pad_total // 2 on the left (stride 1)
-        elif padding == "valid":
-            left = 0
-        else:
-            raise MotifrepError(f"conv{i} of model {model.name!r}: padding {padding!r} is not supported")
-        width += kernel - 1
-        offset -= left
-        if i < layer and f"conv{i}_pool" in names:
-            pcfg = model.get_layer(f"conv{i}_pool").get_config()
-            if _as_int(pcfg.get("pool_size", 1)) > 1 or _as_int(pcfg.get("strides") or 1) > 1:
-                raise MotifrepError(
-                    f"model {model.name!r}: conv{i} is pooled (pool {_as_int(pcfg.get('pool_size', 1))}) before "
-                    f"conv{layer}; mapping layer-{layer} activations back to input windows needs unpooled layers"
-                )
-    return width, offset
+    return receptive_window(_conv_map(model, layer))
 
 
-def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, int]:
+def pwm_window(model, layer: int | str = 1, window: int | None = None) -> tuple[int, int]:
     """Input columns cut around each site of ``conv{layer}``: ``(width, offset)``.
 
     Position ``p`` contributes input positions ``p + offset`` to ``p + offset + width - 1``.
@@ -252,9 +242,9 @@ def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, i
     Parameters
     ----------
     model : keras.Model
-        A model built by motifrep.
-    layer : int, default 1
-        1-based conv layer.
+        Any Keras model with a Conv1D layer.
+    layer : int or str, default 1
+        1-based conv layer, or its name.
     window : int, optional
         Columns to cut (>= 1); None: the receptive field.
 
@@ -268,12 +258,13 @@ def pwm_window(model, layer: int = 1, window: int | None = None) -> tuple[int, i
     MotifrepError
         As :func:`receptive_field`, or ``window`` is not an integer >= 1 or None.
     """
+    first = _conv_map(model, layer).index == 1
     rf_width, rf_offset = receptive_field(model, layer)
     if window is None:
         return rf_width, rf_offset
     if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
         raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
-    width = int(window) if layer == 1 else max(int(window), rf_width)
+    width = int(window) if first else max(int(window), rf_width)
     return width, rf_offset + (rf_width - width) // 2
 
 
@@ -293,11 +284,11 @@ def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) ->
     return threshold
 
 
-def _filter_maxima(sub, X, batch_size: int):
+def _filter_maxima(sub, X, batch_size: int, cmap: ConvMap):
     """Pass 1: per-filter maximum, output length, and the activations if they fit the cache."""
     amax, out_len = None, 0
     cache, cache_bytes = [], 0
-    for _, _, acts in _batches(sub, X, batch_size):
+    for _, _, acts in _batches(sub, X, batch_size, cmap):
         out_len = acts.shape[1]
         bmax = acts.max(axis=(0, 1)).astype(np.float64)
         amax = bmax if amax is None else np.maximum(amax, bmax)
@@ -310,7 +301,7 @@ def _filter_maxima(sub, X, batch_size: int):
     return amax, out_len, cache
 
 
-def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weighting: str = "activation",
+def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5, weighting: str = "activation",
                     window_edges: str = "pad", batch_size: int = 512,
                     window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """PPMs of the filters of ``conv{layer}`` from the input windows that activate them.
@@ -325,11 +316,11 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
     Parameters
     ----------
     model : keras.Model
-        A model built by motifrep (layers ``conv{i}``, ``conv{i}_act``).
+        Any Keras model with a Conv1D layer (:mod:`motifrep.nn.inspect`).
     X_uint8 : array_like, shape (N, L, 4)
         One-hot sequences, N >= 1, of the model's input length.
-    layer : int, default 1
-        1-based conv layer.
+    layer : int or str, default 1
+        1-based conv layer (among the Conv1D layers), or its name.
     threshold : float, default 0.5
         In [0, 1]: a site's activation must exceed ``threshold`` x the filter's maximum.
     weighting : {"activation", "uniform"}, default "activation"
@@ -356,10 +347,10 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
     """
     threshold = _check_pwm_args(threshold, weighting, window_edges, batch_size)
     width, offset = pwm_window(model, layer, window)
-    sub = _submodel(model, layer)
-    n, length = _check_x(model, X_uint8)
+    cmap, sub = _submodel(model, layer)
+    n, length = _check_x(cmap, sub, X_uint8)
 
-    amax, out_len, cache = _filter_maxima(sub, X_uint8, batch_size)
+    amax, out_len, cache = _filter_maxima(sub, X_uint8, batch_size, cmap)
     n_filters = amax.shape[0]
     cut = np.where(amax > 0, threshold * amax, np.inf)  # dead filters: no site at all
 
@@ -380,7 +371,7 @@ def activation_pwms(model, X_uint8, layer: int = 1, threshold: float = 0.5, weig
             for i, start in enumerate(range(0, n, batch_size)):
                 yield np.asarray(X_uint8[start:start + batch_size]), cache[i]
         else:
-            for _, xb, acts in _batches(sub, X_uint8, batch_size):
+            for _, xb, acts in _batches(sub, X_uint8, batch_size, cmap):
                 yield xb, acts
 
     # Pass 2: accumulate the (weighted) windows of the sites.
