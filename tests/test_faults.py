@@ -71,8 +71,10 @@ def uninterrupted(tmp_path_factory):
 
 def start_and_interrupt(workdir, sig):
     """Start the workflow and send ``sig`` to Snakemake once the training job has logged an epoch."""
+    # A shell's background job (``cmd &`` without job control) ignores SIGINT, and an ignored signal
+    # stays ignored across exec: give Snakemake the default handler a terminal's Ctrl-C meets.
     proc = subprocess.Popen(command(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         log = workdir / TRAIN_LOG
