@@ -475,12 +475,7 @@ def _batch_stream_class():
         def __init__(self, gather, n: int, batch_size: int, seed):
             super().__init__(workers=1, use_multiprocessing=False)
             self.gather, self.n, self.batch_size, self.seed, self.epoch = gather, n, int(batch_size), seed, 0
-            self.order = self._order()
-
-        def _order(self):
-            if self.seed is None:
-                return np.arange(self.n)
-            return np.random.default_rng([int(self.seed), self.epoch]).permutation(self.n)
+            self.order = np.arange(n)
 
         def __len__(self):
             return -(-self.n // self.batch_size)
@@ -491,9 +486,17 @@ def _batch_stream_class():
             x, y = self.gather(self.order[i * self.batch_size:(i + 1) * self.batch_size])
             return x.astype(np.float32), y.astype(np.float32)
 
-        def on_epoch_end(self):
+        def on_epoch_begin(self):
+            """Keras calls it once before each epoch: the next epoch's order (shuffled when seeded)."""
+            if self.seed is not None:
+                self.order = np.random.default_rng([int(self.seed), self.epoch]).permutation(self.n)
             self.epoch += 1
-            self.order = self._order()
+
+        def __iter__(self):
+            """One epoch of batches (as Keras runs one: :meth:`on_epoch_begin` first)."""
+            self.on_epoch_begin()
+            for i in range(len(self)):
+                yield self[i]
 
     _STREAM = _Stream
     return _STREAM
@@ -506,7 +509,8 @@ def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_
     """A ``keras.utils.PyDataset`` of (float32 X, float32 Y) batches over one split (any Keras backend).
 
     ``seed=None`` keeps the file order (evaluation); otherwise the split is fully reshuffled each
-    epoch: epoch ``e`` (counted by Keras's ``on_epoch_end`` calls) takes the rows in the order
+    epoch: epoch ``e`` (0-based, counted by the ``on_epoch_begin`` calls Keras makes before each
+    epoch; iterating the stream directly is one epoch too) takes the rows in the order
     ``numpy.random.default_rng([seed, e]).permutation(n)``, the same orders for the same seed.
     ``X`` is kept as uint8 once: in memory when the split fits ``in_memory_max_gb`` (each batch
     gathered from that array), else each batch's rows are read from the HDF5 file; ``Y`` (uint8)
