@@ -133,3 +133,32 @@ def test_workflow_end_to_end_on_each_backend(tmp_path):
         assert "MOTIF" in (tmp_path / b / RUN / "filters/layer1_unclipped.meme").read_text()
         for method in ("saliency", "ism"):
             assert (tmp_path / b / RUN / "attribution" / f"{method}.h5").stat().st_size > 0
+
+
+def test_config_backend_checked_at_parse_time():
+    """DeepSHAP asked for on a backend without it is refused in one line; an unknown backend is a schema error."""
+    from motifrep.config import check_backend, validate
+    from motifrep.errors import ConfigError
+
+    config = {"training": {"backend": "jax"}, "experiments": {"p2_task3": {"attribution": ["saliency", "deepshap"]}}}
+    with pytest.raises(ConfigError, match=r"^config experiments.p2_task3.attribution: deepshap runs on the backend\(s\) "
+                                          r"tensorflow only, not training.backend 'jax'$"):
+        check_backend(config)
+    config["experiments"]["p2_task3"]["attribution"] = ["saliency", "ism"]
+    check_backend(config)
+    import yaml
+
+    full = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    full["training"]["backend"] = "mxnet"
+    with pytest.raises(ConfigError, match="training.backend"):
+        validate(full, REPO / "config" / "schema.yaml")
+
+
+def test_one_process_one_backend():
+    """A process whose Keras runs on one backend refuses another in one line."""
+    backend = "torch"
+    code = ("from motifrep.nn.runtime import set_backend\nset_backend('tensorflow')\nimport keras\n"
+            f"set_backend({backend!r})")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0 and (f"ConfigError: training.backend is {backend!r} but this process already runs "
+                                    "Keras on 'tensorflow'") in out.stderr
