@@ -403,7 +403,8 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
     FormatError
         ``X`` is not ``(N, L, 4)``.
     ConfigError
-        ``task`` is out of range.
+        ``task`` is out of range, or the Keras backend is not one of :data:`DEEPSHAP_BACKENDS`
+        (one line naming them).
     MotifrepError
         With ``check``: a sequence's attributions do not sum to ``f(x) - mean f(ref)``.
     """
@@ -513,7 +514,7 @@ def benchmark_methods(model, X, settings: dict | None = None, task: int = 0) -> 
     """Wall-clock seconds of each method on ``X`` (default settings: :data:`DEFAULTS`).
 
     ``settings`` maps method name to keyword settings; only the methods it names are timed when
-    it is given. Each timing includes the method's one-off tf.function tracing (as in real use).
+    it is given. Each timing includes the method's one-off tracing / compilation (as in real use).
     """
     settings = DEFAULTS if settings is None else settings
     seconds = {}
@@ -563,7 +564,7 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
     n_sequences : int
         How many of the first positive test sequences (task 0) to explain.
     threads : int, default 1
-        TensorFlow threads.
+        Threads of the Keras backend (TensorFlow, PyTorch).
 
     Returns
     -------
