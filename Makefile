@@ -17,6 +17,15 @@ $(error TF must be cpu or cuda, not '$(TF)')
 endif
 STAMP = $(VENV)/.installed$(if $(filter cuda,$(TF)),-cuda,)
 
+# The Keras backends jax and torch (config training.backend) as CPU builds, pinned in
+# requirements.txt. PyPI has no `+cpu` torch: it is installed first, from the local wheels /
+# index pip is configured with, else (no dependencies: those are pinned in requirements.txt)
+# from PyTorch's CPU index. The CPU build of torch is also what a TF=cuda venv gets.
+TORCH_PIN = $(shell grep '^torch==' requirements.txt)
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+INSTALL_TORCH = $(VENV)/bin/pip install --quiet --no-deps '$(TORCH_PIN)' 2> /dev/null \
+	|| $(VENV)/bin/pip install --quiet --no-deps --index-url $(TORCH_CPU_INDEX) '$(TORCH_PIN)'
+
 .PHONY: setup setup-bedtools run report test test-system lint clean
 setup: $(STAMP) setup-bedtools
 
@@ -24,6 +33,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	if [ -e $(VENV)/.installed-cuda ]; then $(VENV)/bin/pip uninstall --quiet -y tensorflow; fi
+	$(INSTALL_TORCH)
 	$(VENV)/bin/pip install --quiet -r requirements.txt setuptools
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-cuda
@@ -34,6 +44,7 @@ $(VENV)/.installed-cuda: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	if [ -e $(VENV)/.installed ]; then $(VENV)/bin/pip uninstall --quiet -y tensorflow-cpu; fi
 	grep -v '^tensorflow_cpu==' requirements.txt > $(VENV)/requirements-cuda.txt
+	$(INSTALL_TORCH)
 	$(VENV)/bin/pip install --quiet -r $(VENV)/requirements-cuda.txt '$(TF_CUDA)' setuptools
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed

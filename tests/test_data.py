@@ -68,7 +68,7 @@ def test_batches_cover_split_once_per_epoch(tmp_path, limit_gb):
     key = lambda a: sorted(map(bytes, a.astype(np.uint8).reshape(len(a), -1)))  # noqa: E731
     epochs = []
     for _ in range(2):
-        batches = [(x.numpy(), y.numpy()) for x, y in stream]
+        batches = list(stream)
         assert len(batches) == 4 and all(x.dtype == np.float32 for x, _ in batches)
         seen = np.concatenate([x for x, _ in batches])
         assert key(seen) == key(X_all)  # every training row exactly once per epoch
@@ -81,7 +81,7 @@ def test_evaluation_stream_keeps_order(tmp_path):
     with Dataset(path) as ds:
         X_all, _ = ds.load("test")
     for limit in (4.0, 1e-9):
-        seen = np.concatenate([x.numpy() for x, _ in batch_stream(path, "test", 3, seed=None, in_memory_max_gb=limit)])
+        seen = np.concatenate([x for x, _ in batch_stream(path, "test", 3, seed=None, in_memory_max_gb=limit)])
         np.testing.assert_array_equal(seen, X_all)
 
 
@@ -110,7 +110,7 @@ def make_ids(path, n=20):
 
 def epoch_rows(stream):
     """Row numbers (label column 0) of one pass over ``stream``, batch by batch."""
-    return [y.numpy()[:, 0].astype(int).tolist() for _, y in stream]
+    return [y[:, 0].astype(int).tolist() for _, y in stream]
 
 
 @pytest.mark.parametrize("limit_gb", [4.0, 1e-9])  # in memory, and streamed from HDF5
@@ -135,8 +135,8 @@ def test_in_memory_and_streamed_batches_are_the_same(tmp_path):
     streamed = batch_stream(path, "train", 5, seed=8, in_memory_max_gb=1e-9)
     for _ in range(2):
         for (xm, ym), (xs, ys) in zip(memory, streamed, strict=True):
-            np.testing.assert_array_equal(xm.numpy(), xs.numpy())
-            np.testing.assert_array_equal(ym.numpy(), ys.numpy())
+            np.testing.assert_array_equal(xm, xs)
+            np.testing.assert_array_equal(ym, ys)
 
 
 def test_evaluation_rows_come_in_file_order(tmp_path):
@@ -164,16 +164,15 @@ def test_scattered_split_rows_are_read_exactly(tmp_path):
 # VmHWM, not ru_maxrss: after fork + exec, Linux's ru_maxrss keeps the parent's (pytest's) peak.
 RSS_CHILD = """
 import sys
-import tensorflow as tf
-from motifrep.datasets.store import Dataset, batch_stream
+import numpy as np
+from motifrep.datasets.store import Dataset, _batch_stream_class, batch_stream
 
 def rss(key="VmRSS"):
     return int(next(l for l in open("/proc/self/status") if l.startswith(key)).split()[1]) * 1024
 
 path = sys.argv[1]
 Dataset(path).close()  # the one-hot check runs once per process: not part of what is measured
-for _ in tf.data.Dataset.range(4).batch(2).map(lambda x: tf.cast(x, tf.float32)).prefetch(2):
-    pass
+_batch_stream_class()(lambda pos: (np.zeros((len(pos), 4, 4), np.uint8),) * 2, 4, 2, 1)  # Keras imported
 before = rss()
 stream = batch_stream(path, "train", 100, seed=1, in_memory_max_gb=4.0)
 n = sum(len(x) for x, _ in stream)
@@ -183,7 +182,7 @@ print(n, rss("VmHWM") - before)
 
 def test_in_memory_split_is_held_once(tmp_path):
     """Peak memory of a fresh process over one shuffled epoch of a 153 MiB split grows by about the
-    split's size (uint8 X held once), not by 3 times (a tf.data copy plus a shuffle buffer)."""
+    split's size (uint8 X held once), not by 3 times (as a tf.data copy plus a shuffle buffer did)."""
     import subprocess
     import sys
 

@@ -54,6 +54,9 @@ def test_outputs(run):
     np.testing.assert_allclose(summary.auroc_mean, table.groupby("model", sort=False).auroc.mean().to_numpy(), atol=2e-6)
     versions = pd.read_csv(run / "results/versions.tsv", sep="\t")
     assert {"numpy", "keras", "snakemake"} <= set(versions.package)
+    # the default backend, recorded (the other backends: tests/test_backends.py)
+    assert versions.set_index("package").version["keras-backend"] == "tensorflow"
+    assert json.loads((run / RUN.format(model="CNN-25", trial=0) / "metrics.json").read_text())["backend"] == "tensorflow"
     with Dataset(run / "results/synthetic/data.h5") as ds:
         assert ds.file["X"].shape == (500, 200, 4) and ds.file["X"].dtype == np.uint8
         assert [len(ds.indices(s)) for s in ("train", "valid", "test")] == [350, 50, 100]

@@ -473,6 +473,35 @@ def _activations(config: dict, zoo: dict, experiment: dict, model: str) -> list[
     return list(names)
 
 
+#: backend -> (the modules it needs, how to install them); PyTorch and JAX CPU builds are pinned in requirements.txt
+BACKEND_MODULES = {"tensorflow": ("tensorflow", "tensorflow-cpu (requirements.txt)"),
+                   "jax": ("jax", "jax and jaxlib (requirements.txt)"),
+                   "torch": ("torch", "torch (requirements.txt)")}
+
+
+def check_backend(config: dict) -> None:
+    """``training.backend``: its framework installed; no experiment asks for a method it lacks.
+
+    DeepSHAP runs on TensorFlow only (:data:`motifrep.interpret.attribution.DEEPSHAP_BACKENDS`).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the key and what works.
+    """
+    import importlib.util
+
+    backend = config["training"].get("backend", "tensorflow")
+    module, install = BACKEND_MODULES[backend]
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(f"config training.backend: {backend!r} needs {install}, which this environment lacks")
+    deepshap_backends = ("tensorflow",)  # = motifrep.interpret.attribution.DEEPSHAP_BACKENDS (no TF import here)
+    for name, exp in config["experiments"].items():
+        if "deepshap" in (exp.get("attribution") or []) and backend not in deepshap_backends:
+            raise ConfigError(f"config experiments.{name}.attribution: deepshap runs on the backend(s) "
+                              f"{', '.join(deepshap_backends)} only, not training.backend {backend!r}")
+
+
 def check_models(config: dict, zoo_path) -> dict:
     """Load the zoo plus config ``architectures``; check every name the config uses.
 
@@ -498,6 +527,7 @@ def check_models(config: dict, zoo_path) -> dict:
     ConfigError
         The first problem found, as one line naming the config key.
     """
+    check_backend(config)
     zoo = load_zoo(zoo_path, config.get("architectures") or {})
     for name in zoo:  # those of config architectures are checked already (check_names)
         check_name("model", name, f"zoo ({zoo_path})")

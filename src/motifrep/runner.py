@@ -30,7 +30,7 @@ import traceback
 from motifrep.errors import MotifrepError
 from motifrep.io import no_space_error, out_of_space
 from motifrep.nn.devices import DEFAULT_LOCK_DIR, bind_device
-from motifrep.nn.runtime import framework_environment
+from motifrep.nn.runtime import framework_environment, set_backend
 
 log = logging.getLogger("motifrep")
 
@@ -67,6 +67,7 @@ def prepare_job(snakemake):
     binding = bind_device(_declares_gpu(resources), gpu.get("devices", "auto"), gpu.get("jobs_per_device", 1),
                           gpu.get("lock_dir", DEFAULT_LOCK_DIR))
     framework_environment()
+    set_backend(((getattr(snakemake, "config", None) or {}).get("training") or {}).get("backend"))
     return binding
 
 

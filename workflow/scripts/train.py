@@ -31,6 +31,7 @@ def main(sm):
         in_memory_max_gb=sm.config["training"]["in_memory_max_gb"],  # same batches either way: not a param
         deterministic=t["deterministic"],
         mixed_precision=t["mixed_precision"],
+        backend=t["backend"],
     )
 
 

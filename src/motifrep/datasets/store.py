@@ -453,22 +453,69 @@ class _BatchRows:
         pos = np.sort(pos)
         if self.X is not None:
             return self.X[pos], self.Y[pos]
-        # Opened per batch (0.3 ms): no HDF5 handle outlives the call in tf.data's thread, which
-        # could deadlock with the interpreter closing it at exit.
+        # Opened per batch (0.3 ms): no HDF5 handle outlives the call in a data-loading thread,
+        # which could deadlock with the interpreter closing it at exit.
         with h5py.File(self.path, "r") as f:
             return _read_sorted(f["X"], self.idx[pos]), self.Y[pos]
 
 
-def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_max_gb: float = 4.0):
-    """A ``tf.data.Dataset`` of (float32 X, float32 Y) batches over one split.
+class BatchStream:
+    """Batches ``(X float32 (b, L, 4), Y float32 (b, T))`` of one split, a ``keras.utils.PyDataset``
+    (made by :func:`batch_stream`; the class is built when first asked for, after the backend is set)."""
 
-    Only row positions go through tf.data: ``seed=None`` keeps the file order (evaluation);
-    otherwise they are fully reshuffled each epoch, the same orders for the same seed (a seeded
-    tf.data shuffle, whose per-epoch seeds advance when Keras makes an iterator, not when a
-    prefetching thread starts). ``X`` is kept as uint8 once: in memory when the split fits
-    ``in_memory_max_gb`` (each batch gathered from that array), else each batch's rows are read
-    from the HDF5 file; ``Y`` (uint8) is in memory. Batches are cast to float32 one at a time;
-    the same seed gives the same batches in memory and streamed.
+
+def _batch_stream_class():
+    """The :class:`keras.utils.PyDataset` subclass behind :func:`batch_stream` (imports Keras)."""
+    global _STREAM
+    if _STREAM is not None:
+        return _STREAM
+    import keras
+
+    class _Stream(keras.utils.PyDataset, BatchStream):
+        def __init__(self, gather, n: int, batch_size: int, seed):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.gather, self.n, self.batch_size, self.seed, self.epoch = gather, n, int(batch_size), seed, 0
+            self.order = np.arange(n)
+
+        def __len__(self):
+            return -(-self.n // self.batch_size)
+
+        def __getitem__(self, i):
+            if not 0 <= i < len(self):
+                raise IndexError(i)
+            x, y = self.gather(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+            return x.astype(np.float32), y.astype(np.float32)
+
+        def on_epoch_begin(self):
+            """Keras calls it once before each epoch: the next epoch's order (shuffled when seeded)."""
+            if self.seed is not None:
+                self.order = np.random.default_rng([int(self.seed), self.epoch]).permutation(self.n)
+            self.epoch += 1
+
+        def __iter__(self):
+            """One epoch of batches (as Keras runs one: :meth:`on_epoch_begin` first)."""
+            self.on_epoch_begin()
+            for i in range(len(self)):
+                yield self[i]
+
+    _STREAM = _Stream
+    return _STREAM
+
+
+_STREAM = None
+
+
+def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_max_gb: float = 4.0):
+    """A ``keras.utils.PyDataset`` of (float32 X, float32 Y) batches over one split (any Keras backend).
+
+    ``seed=None`` keeps the file order (evaluation); otherwise the split is fully reshuffled each
+    epoch: epoch ``e`` (0-based, counted by the ``on_epoch_begin`` calls Keras makes before each
+    epoch; iterating the stream directly is one epoch too) takes the rows in the order
+    ``numpy.random.default_rng([seed, e]).permutation(n)``, the same orders for the same seed.
+    ``X`` is kept as uint8 once: in memory when the split fits ``in_memory_max_gb`` (each batch
+    gathered from that array), else each batch's rows are read from the HDF5 file; ``Y`` (uint8)
+    is in memory. Batches are cast to float32 one at a time; the same seed gives the same batches
+    in memory and streamed. No tf.data: the same stream feeds TensorFlow, JAX and PyTorch.
 
     Parameters
     ----------
@@ -485,32 +532,16 @@ def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_
 
     Returns
     -------
-    tf.data.Dataset
-        Batches of ``(X float32 (b, L, 4), Y float32 (b, T))``, prefetched.
+    keras.utils.PyDataset
+        ``len()`` batches of ``(X float32 (b, L, 4), Y float32 (b, T))`` (also a :class:`BatchStream`).
 
     Raises
     ------
     FormatError
         The data set file is missing or not valid.
     """
-    import tensorflow as tf
-
     with Dataset(path) as ds:
         idx = ds.indices(split)
-        length = ds.length
         Y = _load_rows(ds.file["Y"], idx)
         X = _load_rows(ds.file["X"], idx) if ds.split_nbytes(split) <= nbytes_limit(in_memory_max_gb) else None
-    gather = _BatchRows(path, idx, X, Y)
-    y_type = tf.as_dtype(Y.dtype)
-
-    def load(pos):
-        x, y = tf.numpy_function(gather, [pos], (tf.uint8, y_type))
-        x.set_shape((None, length, 4))
-        y.set_shape((None, Y.shape[1]))
-        return tf.cast(x, tf.float32), tf.cast(y, tf.float32)
-
-    order = tf.data.Dataset.range(len(idx))
-    if seed is not None:
-        order = order.shuffle(len(idx), seed=int(seed), reshuffle_each_iteration=True)
-    return order.batch(batch_size).map(load).prefetch(2)
-
+    return _batch_stream_class()(_BatchRows(path, idx, X, Y), len(idx), batch_size, seed)

@@ -526,7 +526,7 @@ def extract_filters(model_path, data_path, out_clipped, out_full, layer, thresho
     batch_size : int
         Sequences per forward pass (:func:`activation_pwms`).
     threads : int
-        TensorFlow threads (:func:`motifrep.nn.runtime.configure_tensorflow`).
+        Threads of the Keras backend (:func:`motifrep.nn.runtime.configure_tensorflow`).
     window : int, optional
         Columns cut around each site.
     out_sites : str or os.PathLike, optional

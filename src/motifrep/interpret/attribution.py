@@ -15,8 +15,11 @@ Every method returns a float32 ``(N, L, 4)`` array. The settings follow the auth
   each sequence as background, one background per sequence.
 
 :func:`position_scores` turns a map into one score per position (methods §6.3: sum over bases of
-attribution x one-hot input; for ISM the L2 norm over the substitutions). TensorFlow places the
-work on a GPU when one is present; none is required.
+attribution x one-hot input; for ISM the L2 norm over the substitutions). Every method runs on
+the Keras backend of the process (tensorflow, jax, torch): gradients through
+:func:`motifrep.nn.backend.input_gradient_fn` (one branch per backend), ISM through the model's
+forward pass; DeepSHAP on TensorFlow only (:data:`DEEPSHAP_BACKENDS`). The backend places the work
+on a GPU when one is present; none is required.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ import time
 import warnings
 
 import numpy as np
-import tensorflow as tf
 
 from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError, FormatError, MotifrepError
 from motifrep.interpret.maps import write_maps
+from motifrep.nn.backend import backend as keras_backend
+from motifrep.nn.backend import input_gradient_fn
 from motifrep.nn.build import load_model
 from motifrep.nn.runtime import configure_tensorflow
 
@@ -47,6 +51,9 @@ DEFAULTS = {
 #: deepshap's run-time summation-to-delta check: |sum(attr) - (f(x) - mean f(ref))| <= ATOL + RTOL |delta|
 #: (float32 errors measured on CNN-local/-dist/-deep: <= 2e-5 for the P2 activations of methods §2.6; tests use 1e-4 + 1e-3).
 SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
+#: the Keras backends DeepSHAP runs on (shap.DeepExplainer's TensorFlow graph rules; its PyTorch
+#: explainer hooks torch.nn modules, which Keras-on-torch layers do not call, and it has no JAX one).
+DEEPSHAP_BACKENDS = ("tensorflow",)
 
 
 def _check_input(model, X, task: int) -> np.ndarray:
@@ -67,16 +74,8 @@ def _batches(n: int, batch_size: int):
 
 
 def _grad_fn(model, task: int):
-    """tf.function: (rows, L, 4) float32 -> gradient of output[:, task] w.r.t. each row."""
-
-    @tf.function(reduce_retracing=True)
-    def grad(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = model(x, training=False)[:, task]
-        return tape.gradient(y, x)
-
-    return grad
+    """(rows, L, 4) float32 -> gradient of output[:, task] w.r.t. each row (numpy; any backend)."""
+    return input_gradient_fn(model, task)
 
 
 def shuffle_references(X, n_refs: int, seed: int = 0) -> np.ndarray:
@@ -135,23 +134,22 @@ def saliency(model, X, task: int = 0, batch_size: int = 256) -> np.ndarray:
     grad = _grad_fn(model, task)
     out = np.zeros(X.shape, np.float32)
     for sl in _batches(len(X), batch_size):
-        out[sl] = grad(tf.cast(X[sl], tf.float32)).numpy()
+        out[sl] = grad(X[sl].astype(np.float32))
     return out
 
 
 def _ism_fn(model, task: int, length: int):
-    """tf.function: (B, L, 4) one-hot -> (B, L, 4) deltas; wild type and all 3L mutants in one pass."""
-    eye = tf.eye(length)[None, :, None, :, None]  # (1, L_mut, 1, L, 1): the mutated position
+    """(B, L, 4) one-hot -> (B, L, 4) deltas; wild type and all 3L mutants in one forward pass."""
+    eye = np.eye(length, dtype=np.float32)[None, :, None, :, None]  # (1, L_mut, 1, L, 1): the mutated position
 
-    @tf.function(reduce_retracing=True)
     def ism(x):
-        b = tf.shape(x)[0]
-        alt = tf.one_hot((tf.argmax(x, -1)[..., None] + [1, 2, 3]) % 4, 4)  # (B, L, 3, 4): the other bases
+        b = len(x)
+        alt = np.eye(4, dtype=np.float32)[(np.argmax(x, -1)[..., None] + np.arange(1, 4)) % 4]  # (B, L, 3, 4)
         mut = x[:, None, None] * (1.0 - eye) + eye * alt[:, :, :, None, :]  # (B, L, 3, L, 4)
-        rows = tf.concat([x, tf.reshape(mut, (-1, length, 4))], 0)
-        y = model(rows, training=False)[:, task]
-        delta = tf.reshape(y[b:], (b, length, 3)) - y[:b, None, None]
-        return tf.einsum("blk,blka->bla", delta, alt)
+        rows = np.concatenate([x, mut.reshape(-1, length, 4)], 0)
+        y = np.asarray(model.predict_on_batch(rows), np.float32)[:, task]
+        delta = y[b:].reshape(b, length, 3) - y[:b, None, None]
+        return np.einsum("blk,blka->bla", delta, alt)
 
     return ism
 
@@ -195,7 +193,7 @@ def ism(model, X, task: int = 0, batch_size: int | None = None) -> np.ndarray:
     fn = _ism_fn(model, task, length)
     out = np.zeros(X.shape, np.float32)
     for sl in _batches(len(X), batch_size):
-        out[sl] = fn(tf.cast(X[sl], tf.float32)).numpy()
+        out[sl] = fn(X[sl].astype(np.float32))
     return out
 
 
@@ -210,19 +208,18 @@ def ism_position_scores(deltas) -> np.ndarray:
 
 
 def _ig_fn(model, task: int, steps: int, times: str):
-    """tf.function: (x (B, L, 4), refs (B, R, L, 4)) -> integrated gradients (B, L, 4)."""
+    """(x (B, L, 4), refs (B, R, L, 4)) float32 -> integrated gradients (B, L, 4)."""
     grad = _grad_fn(model, task)
-    alphas = tf.range(steps, dtype=tf.float32) / steps  # s / steps, s = 0 .. steps - 1
+    alphas = np.arange(steps, dtype=np.float32) / np.float32(steps)  # s / steps, s = 0 .. steps - 1
 
-    @tf.function(reduce_retracing=True)
     def ig(x, refs):
-        shape = tf.shape(refs)  # (B, R, L, 4)
+        shape = refs.shape  # (B, R, L, 4)
         path = refs[:, :, None] + (x[:, None, None] - refs[:, :, None]) * alphas[:, None, None]
-        g = tf.reshape(grad(tf.reshape(path, (-1, shape[2], 4))), (shape[0], shape[1], steps, shape[2], 4))
-        g = tf.reduce_mean(g, axis=2)  # (B, R, L, 4): mean gradient along each reference's path
+        g = grad(path.reshape(-1, shape[2], 4)).reshape(shape[0], shape[1], steps, shape[2], 4)
+        g = g.mean(axis=2, dtype=np.float32)  # (B, R, L, 4): mean gradient along each reference's path
         if times == "input":
-            return tf.reduce_mean(g, axis=1) * x
-        return tf.reduce_mean(g * (x[:, None] - refs), axis=1)
+            return g.mean(axis=1, dtype=np.float32) * x
+        return (g * (x[:, None] - refs)).mean(axis=1, dtype=np.float32)
 
     return ig
 
@@ -283,7 +280,7 @@ def integrated_gradients(model, X, task: int = 0, n_refs: int = 10, steps: int =
     fn = _ig_fn(model, task, int(steps), times)
     out = np.zeros(X.shape, np.float32)
     for sl in _batches(len(X), batch_size):
-        out[sl] = fn(tf.cast(X[sl], tf.float32), tf.cast(refs[sl], tf.float32)).numpy()
+        out[sl] = fn(X[sl].astype(np.float32), refs[sl].astype(np.float32))
     return out
 
 
@@ -330,7 +327,7 @@ def smoothgrad(model, X, task: int = 0, n_samples: int = 50, sigma: float = 0.1,
     for sl in _batches(len(X), batch_size):
         x = X[sl].astype(np.float32)
         noisy = x[:, None] + sigma * rng.standard_normal((len(x), n_samples) + x.shape[1:], dtype=np.float32)
-        g = grad(tf.reshape(noisy, (-1,) + x.shape[1:])).numpy()
+        g = grad(noisy.reshape((-1,) + x.shape[1:]))
         out[sl] = g.reshape(noisy.shape).mean(axis=1)
     return out
 
@@ -406,10 +403,14 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
     FormatError
         ``X`` is not ``(N, L, 4)``.
     ConfigError
-        ``task`` is out of range.
+        ``task`` is out of range, or the Keras backend is not one of :data:`DEEPSHAP_BACKENDS`
+        (one line naming them).
     MotifrepError
         With ``check``: a sequence's attributions do not sum to ``f(x) - mean f(ref)``.
     """
+    if keras_backend() not in DEEPSHAP_BACKENDS:
+        raise ConfigError(f"deepshap runs on the Keras backend(s) {', '.join(DEEPSHAP_BACKENDS)} only, not "
+                          f"{keras_backend()!r} (saliency, ism, integrated_gradients, smoothgrad run on every backend)")
     X = _check_input(model, X, task)
     refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
     current = []
@@ -513,7 +514,7 @@ def benchmark_methods(model, X, settings: dict | None = None, task: int = 0) -> 
     """Wall-clock seconds of each method on ``X`` (default settings: :data:`DEFAULTS`).
 
     ``settings`` maps method name to keyword settings; only the methods it names are timed when
-    it is given. Each timing includes the method's one-off tf.function tracing (as in real use).
+    it is given. Each timing includes the method's one-off tracing / compilation (as in real use).
     """
     settings = DEFAULTS if settings is None else settings
     seconds = {}
@@ -563,7 +564,7 @@ def write_attribution(model_path, data_path, out, method: str, settings: dict, n
     n_sequences : int
         How many of the first positive test sequences (task 0) to explain.
     threads : int, default 1
-        TensorFlow threads.
+        Threads of the Keras backend (TensorFlow, PyTorch).
 
     Returns
     -------

@@ -288,7 +288,7 @@ def make_localization(runs, data_path, published_tsv, out_table, out_summary, ou
     out_plots : str or os.PathLike, or a sequence of them
         The figure (:func:`localization_figure`) of the first four sequences.
     threads : int, default 1
-        TensorFlow threads.
+        Threads of the Keras backend (TensorFlow, PyTorch).
     n_sequences : int, default 1000
         Test sequences scanned.
     buffer : int, default :data:`LOCALIZATION_BUFFER`

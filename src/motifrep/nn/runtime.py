@@ -19,6 +19,56 @@ logging and memory taken as needed, so that several jobs can share one GPU.
 from __future__ import annotations
 
 import os
+import sys
+
+from motifrep.errors import ConfigError
+
+#: the Keras backends a job may run on (config ``training.backend``); the first is the default.
+BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_BACKEND = BACKENDS[0]
+
+
+def set_backend(name: str | None = None) -> str:
+    """Choose the Keras backend of this process (``KERAS_BACKEND``) before Keras is imported.
+
+    One process runs one backend: Keras reads ``KERAS_BACKEND`` at its import. ``name`` None keeps
+    ``KERAS_BACKEND`` as the environment gives it (else the default, tensorflow). When Keras is
+    already imported, its backend must be ``name``.
+
+    Parameters
+    ----------
+    name : {"tensorflow", "jax", "torch"}, optional
+        The backend.
+
+    Returns
+    -------
+    str
+        The backend this process runs.
+
+    Raises
+    ------
+    ConfigError
+        An unknown backend, or Keras already imported with another one.
+    """
+    if name is None:
+        name = os.environ.get("KERAS_BACKEND") or DEFAULT_BACKEND
+    if name not in BACKENDS:
+        raise ConfigError(f"training.backend: unknown {name!r} (known: {', '.join(BACKENDS)})")
+    if "keras" in sys.modules:
+        have = current_backend()
+        if have != name:
+            raise ConfigError(f"training.backend is {name!r} but this process already runs Keras on {have!r} "
+                              "(one process, one backend: run it in its own process)")
+        return name
+    os.environ["KERAS_BACKEND"] = name
+    return name
+
+
+def current_backend() -> str:
+    """The Keras backend of this process (imports Keras)."""
+    import keras
+
+    return keras.backend.backend()
 
 # name -> value; kept where the environment already sets it (a user's choice wins)
 FRAMEWORK_ENV = {
@@ -53,12 +103,14 @@ def framework_environment() -> dict[str, str]:
     return set_now
 
 
-def configure_tensorflow(threads: int, seed: int, deterministic: bool = False) -> None:
-    """Quiet TensorFlow, fix its thread pools and seed every generator (call before training).
+def configure_tensorflow(threads: int, seed: int, deterministic: bool = False, backend: str | None = None) -> None:
+    """Choose the backend, fix its thread pools and seed every generator (call before training).
 
-    Sets ``TF_CPP_MIN_LOG_LEVEL=2`` unless already set, ``threads`` intra-op and
-    ``min(2, threads)`` inter-op threads (kept as they are when TensorFlow is already
-    initialised in this process), and ``keras.utils.set_random_seed(seed)``.
+    :func:`set_backend` (``backend``), then per backend: TensorFlow: ``TF_CPP_MIN_LOG_LEVEL=2``
+    unless already set, ``threads`` intra-op and ``min(2, threads)`` inter-op threads (kept as
+    they are when TensorFlow is already initialised in this process; :mod:`motifrep.nn.tfonly`);
+    PyTorch: ``torch.set_num_threads(threads)``; JAX: XLA's CPU client is set at its start (not
+    here). Then ``keras.utils.set_random_seed(seed)``. (The name is historical: every backend.)
 
     Parameters
     ----------
@@ -67,21 +119,27 @@ def configure_tensorflow(threads: int, seed: int, deterministic: bool = False) -
     seed : int
         Seed of Python's, NumPy's and TensorFlow's generators.
     deterministic : bool, default False
-        Also enable TensorFlow's op determinism.
+        Also enable op determinism (TensorFlow's; PyTorch's ``use_deterministic_algorithms``;
+        JAX on the CPU is deterministic as it is).
+    backend : {"tensorflow", "jax", "torch"}, optional
+        The Keras backend (:func:`set_backend`; None: the environment's or the default).
 
     Returns
     -------
     None
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    backend = set_backend(backend)
     import keras
-    import tensorflow as tf
 
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-        tf.config.threading.set_inter_op_parallelism_threads(min(2, int(threads)))
-    except RuntimeError:  # already initialised in this process (tests): keep what is set
-        pass
+    if backend == "tensorflow":
+        from motifrep.nn import tfonly
+
+        tfonly.set_threads(int(threads), deterministic)
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(int(threads))
+        if deterministic:
+            torch.use_deterministic_algorithms(True)
     keras.utils.set_random_seed(int(seed))
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()

@@ -8,7 +8,8 @@ optionally lowers the learning rate on a plateau, scores the test set
 the metrics. Beside it: the device check (:func:`training_device`), the refusal of a data set
 with too few test positives (:func:`check_positives`), the mixed-precision switch
 (:func:`precision_policy`) and :class:`TrainingError` for a diverged run. Threads and seeds
-are set by :func:`motifrep.nn.runtime.configure_tensorflow`.
+and the Keras backend (tensorflow, jax or torch; recorded as ``backend``) are set by
+:func:`motifrep.nn.runtime.configure_tensorflow`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import pandas as pd
 from motifrep.datasets.store import Dataset, batch_stream
 from motifrep.errors import ConfigError, MotifrepError
 from motifrep.io import atomic_path, write_json, write_tsv
+from motifrep.nn.backend import backend as keras_backend
+from motifrep.nn.backend import device_name, framework
 from motifrep.nn.build import build_model, count_trainable
 from motifrep.nn.devices import current_binding
 from motifrep.nn.metrics import per_task_scores
@@ -119,7 +122,7 @@ def _metrics(monitor: str) -> list:
 
 
 def training_device(require_gpu: bool = False) -> str:
-    """The device TensorFlow trains on ("GPU:0 (name)" or "CPU").
+    """The device the Keras backend trains on ("GPU:0 (name)" or "CPU").
 
     Training jobs are scheduled with ``gpu=1``: without a visible GPU this logs one warning
     line, or fails with ``require_gpu``.
@@ -127,7 +130,7 @@ def training_device(require_gpu: bool = False) -> str:
     Parameters
     ----------
     require_gpu : bool, default False
-        Fail when TensorFlow sees no GPU.
+        Fail when the backend sees no GPU.
 
     Returns
     -------
@@ -139,16 +142,13 @@ def training_device(require_gpu: bool = False) -> str:
     ConfigError
         ``require_gpu`` and no GPU visible.
     """
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        return f"GPU:0 ({details.get('device_name', gpus[0].name)})"
+    name = device_name()
+    if name:
+        return name
     if require_gpu:
-        raise ConfigError("training.require_gpu is true but TensorFlow sees no GPU (install tensorflow[and-cuda], "
+        raise ConfigError(f"training.require_gpu is true but {framework()} sees no GPU (install its CUDA build, "
                           "see the README)")
-    log.warning("scheduled with gpu=1 but TensorFlow sees no GPU: training on the CPU")
+    log.warning("scheduled with gpu=1 but %s sees no GPU: training on the CPU", framework())
     return "CPU"
 
 
@@ -306,6 +306,7 @@ def train(
     deterministic: bool = False,
     mixed_precision: bool = False,
     callbacks: list | None = None,
+    backend: str | None = None,
 ) -> dict:
     """Workflow step: train one model for one trial, evaluate it, write model, history and metrics.
 
@@ -379,6 +380,9 @@ def train(
         Train under ``mixed_float16``.
     callbacks : list, optional
         Extra Keras callbacks.
+    backend : {"tensorflow", "jax", "torch"}, optional
+        The Keras backend (None: ``KERAS_BACKEND`` or tensorflow); Keras must not be imported
+        with another one in this process.
 
     Returns
     -------
@@ -400,15 +404,16 @@ def train(
     if monitor not in MONITORS:
         raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
     check_positives(data_path, min_positives)
-    configure_tensorflow(threads, seed, deterministic)
+    configure_tensorflow(threads, seed, deterministic, backend)
+    backend = keras_backend()
     device = training_device(require_gpu)
     activation = activation or first_activation_of(blocks)
     run = f"model {model_name} activation {activation} trial {trial}"
     with precision_policy(mixed_precision):
         model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor,
                                                       learning_rate, l2, init)
-        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, device %s%s; bound to %s", run,
-                 n_params, seed, learning_rate, batch_size, monitor, device,
+        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, backend %s, device %s%s; bound to %s",
+                 run, n_params, seed, learning_rate, batch_size, monitor, backend, device,
                  ", mixed_float16" if mixed_precision else "",
                  current_binding() or "no binding (not run by the workflow)")
         stopper = _callbacks(patience, epochs, monitor)
@@ -425,9 +430,9 @@ def train(
     metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
                "seed": int(seed), "n_params": n_params, "monitor": monitor, "tasks": task_names,
                "learning_rate": learning_rate, "batch_size": batch_size, "mixed_precision": bool(mixed_precision),
-               "device": device, "device_binding": current_binding(),
+               "backend": backend, "device": device, "device_binding": current_binding(),
                **_outcome(stopper, train_seconds, y_true, y_pred), **health,
-               "versions": library_versions()}
+               "versions": library_versions(backend)}
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
     with atomic_path(out_model) as tmp:
