@@ -54,3 +54,41 @@ def small_data(tmp_path_factory, jaspar2016_motifs):
     path = tmp_path_factory.mktemp("data") / "small.h5"
     write_simulated(path, sim, split_indices(600, [0.6, 0.2, 0.2]), ["SRF", "SP1"], ["a", "b", "c", "d"], pwms, task, 3)
     return path
+
+
+# ------------------------------------------------------------------ config as the workflow reads it
+CONFIG_SCHEMA = REPO / "config" / "schema.yaml"
+ZOO_FILE = REPO / "resources" / "models.yaml"
+
+
+def load_config(name):
+    """A config file of config/ (or a path relative to it, e.g. ``../.test/config.yaml``), as YAML."""
+    import yaml
+
+    return yaml.safe_load((REPO / "config" / name).read_text())
+
+
+def merge_config(base, new):
+    """Layer ``new`` over ``base`` as Snakemake layers config files (mappings merged, lists replaced)."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge_config(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def layered_config(*names):
+    """Config files of config/ layered in order, as Snakemake layers them."""
+    config = {}
+    for name in names:
+        merge_config(config, load_config(name))
+    return config
+
+
+def checked_config(config, command_line=None):
+    """``(validated config, zoo)``: what the workflow's config check returns at parse time."""
+    from motifrep.config import check_models, validate
+
+    config = validate(config, CONFIG_SCHEMA, command_line)
+    return config, check_models(config, ZOO_FILE)

@@ -1,8 +1,10 @@
 import copy
 
 import pytest
-import yaml
 from conftest import REPO
+from conftest import checked_config as checked
+from conftest import layered_config as merged
+from conftest import load_config as load
 
 from motifrep.config import check_models, run_settings, validate
 from motifrep.errors import ConfigError
@@ -11,29 +13,7 @@ SCHEMA = REPO / "config" / "schema.yaml"
 ZOO = REPO / "resources" / "models.yaml"
 
 
-def load(name):
-    return yaml.safe_load((REPO / "config" / name).read_text())
 
-
-def merged(*names):
-    """Config files layered as Snakemake layers them (nested mappings merged, lists replaced)."""
-    def update(base, new):
-        for key, value in new.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                update(base[key], value)
-            else:
-                base[key] = value
-        return base
-
-    config = {}
-    for name in names:
-        update(config, load(name))
-    return config
-
-
-def checked(config):
-    config = validate(config, SCHEMA)
-    return config, check_models(config, ZOO)
 
 
 # .test/config.yaml and .test/faults.yaml: the tiny end-to-end configs (the in vivo ones need

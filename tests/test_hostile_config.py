@@ -14,17 +14,17 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO
+from conftest import checked_config as checked
+from conftest import merge_config as merge
 
 from motifrep import targets
 from motifrep.config import (
     NAME_PATTERN,
     check_config_files,
-    check_models,
     check_name,
     check_output_paths,
     check_resources,
     dataset_bytes,
-    validate,
 )
 from motifrep.errors import ConfigError
 from motifrep.results.html import html_table
@@ -41,9 +41,7 @@ def default():
     return copy.deepcopy(DEFAULT)
 
 
-def checked(config, command_line=None):
-    config = validate(config, SCHEMA, command_line)
-    return config, check_models(config, ZOO)
+
 
 
 def rename_key(mapping, old, new):
@@ -142,14 +140,7 @@ def test_a_model_name_with_a_path_is_refused_before_it_is_planned():
         checked(config)
 
 
-def merge(base, new):
-    """Config files layered as Snakemake layers them (nested mappings merged, lists replaced)."""
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge(base[key], value)
-        else:
-            base[key] = value
-    return base
+
 
 
 @pytest.mark.parametrize("extra", ["config/paper.yaml", ".test/config.yaml", ".test/faults.yaml", None])

@@ -4,11 +4,12 @@ import copy
 
 import pandas as pd
 import pytest
-import yaml
 from conftest import REPO
+from conftest import checked_config as checked
+from conftest import layered_config as layered
+from conftest import load_config as load
 
 from motifrep import targets
-from motifrep.config import check_models, validate
 from motifrep.datasets.encode import read_experiment_table
 from motifrep.errors import ConfigError
 
@@ -23,29 +24,7 @@ PEAKS = f"{UCSC}/encodeDCC/wgEncodeAwgTfbsUniform"
 BUNDLE = "http://deepsea.princeton.edu/media/code/deepsea_train_bundle.v0.9.tar.gz"
 
 
-def load(name):
-    return yaml.safe_load((REPO / "config" / name).read_text())
 
-
-def layered(*names):
-    """Config files layered as Snakemake layers them (mappings merged, lists replaced)."""
-    def update(base, new):
-        for key, value in new.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                update(base[key], value)
-            else:
-                base[key] = value
-        return base
-
-    config = {}
-    for name in names:
-        update(config, load(name))
-    return config
-
-
-def checked(config):
-    config = validate(config, SCHEMA)
-    return config, check_models(config, ZOO)
 
 
 @pytest.fixture(scope="module")
