@@ -26,13 +26,14 @@ from motifrep.datasets.store import Dataset
 from motifrep.errors import FormatError, MotifrepError
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
-from motifrep.filters.scan import activation_pwms, filters_to_motifs, pwm_window
+from motifrep.filters.scan import activation_pwms, filters_to_motifs
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
 from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.nn.inspect import conv_map, load_keras_model
+from motifrep.nn.conv_source import is_torch, open_conv_layer
+from motifrep.nn.inspect import conv_map
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -40,6 +41,9 @@ DEFAULT_MOTIFS = "JASPAR2016"
 DEFAULT_WINDOW = 19  # motifrep.filters.scan.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
 OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf")
 N_TOP = 10
+TORCH_MODEL_HELP = ("MODEL is then a PyTorch state dict (torch.save(model.state_dict(), ...)): MODULE (a .py file or "
+                    "an importable module) is imported, FACTORY() called without arguments must return the "
+                    "torch.nn.Module, and the state dict is loaded into it strictly")
 
 _FILTERS_DESCRIPTION = """\
 Turn the filters of one convolutional layer of a trained Keras model into motifs and
@@ -61,6 +65,13 @@ strands; E <= EVALUE kept), and written to DIR:
   filters.tsv              one row per filter: sites, information, best match, hits
   filters.pdf              filter logos labelled with their best match
   tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
+
+PyTorch models (pip install 'motifrep[torch]'): a torch.export program (.pt2), a TorchScript
+file, or a state dict with --torch-model module:factory. They take one-hot input (N, 4, L);
+the conv layers are the Conv1d calls in execution order, named by module path (e.g.
+"features.0"), and a layer's map is read after the element-wise modules that directly
+follow it (BatchNorm1d, ReLU, ELU, Softplus, a parameter-free custom activation, Dropout).
+TorchScript files are followed through submodule calls only (no forward hooks there).
 
 Models: any Keras model with a Conv1D layer, saved as a .keras archive or a legacy .h5
 file: Sequential or functional, any layer names, the activation inside Conv1D or as its own
@@ -155,8 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
         "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
         description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
     )
-    p.add_argument("model", metavar="MODEL", help="trained Keras model: a .keras archive (Keras 3) or a legacy "
-                                                "Keras .h5 file")
+    p.add_argument("model", metavar="MODEL", help="trained model: a Keras .keras archive or legacy .h5 file, a "
+                                                "PyTorch torch.export .pt2 program or TorchScript file, or (with "
+                                                "--torch-model) a PyTorch state dict")
     p.add_argument("sequences", metavar="SEQUENCES",
                    help="a FASTA file (A/C/G/T, case-insensitive; every sequence of the model's input length) "
                         "or a motifrep HDF5 data set (its test split is used)")
@@ -164,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", metavar="NAME_OR_INDEX", default=None,
                    help="conv layer: its name or its 1-based position among the Conv1D layers; default: the "
                         "first Conv1D layer")
+    p.add_argument("--torch-model", metavar="MODULE:FACTORY", default=None, help=TORCH_MODEL_HELP)
     p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
                    help="motifs to match: a JASPAR release shipped with pyjaspar (JASPAR2014 ... JASPAR2024; "
                         "its CORE vertebrates collection, offline) or a MEME motif file")
@@ -404,16 +417,16 @@ def cmd_filters(args) -> int:
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)
 
-    _import_keras()
-
-    model = load_keras_model(model_path)  # .keras or legacy .h5, built anywhere; one-line errors
-    cmap = resolve_layer(model, args.layer, model_path)
-    layer, conv_name = cmap.index, cmap.conv.name
+    if not is_torch(model_path, args.torch_model):
+        _import_keras()
+    # one conv layer of a Keras or PyTorch model (motifrep.nn.conv_source); one-line errors
+    model = open_conv_layer(model_path, args.layer, torch_model=args.torch_model)
+    conv_name = model.conv_name
     window = None if args.window == 0 else args.window
-    width, _ = pwm_window(model, layer, window)  # refuses layers below a pooled layer, before the slow part
-    X, seq_what = load_sequences(seq_path, cmap.length, args.max_sequences)
+    X, seq_what = load_sequences(seq_path, model.length, args.max_sequences)
+    width, _ = model.pwm_window(window, X.shape[1])  # refuses layers below a pooled layer, before the slow part
 
-    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=args.threshold, weighting=args.weighting,
+    ppms, n_sites = activation_pwms(model, X, threshold=args.threshold, weighting=args.weighting,
                                     window_edges=args.edges, batch_size=args.batch_size, window=window)
     unclipped = filters_to_motifs(ppms, clip=False, n_sites=n_sites)
     clipped = filters_to_motifs(ppms, clip=True, n_sites=n_sites)
