@@ -491,10 +491,10 @@ def cmd_filters(args) -> int:
         _import_keras()
     # one conv layer of a Keras or PyTorch model (motifrep.nn.conv_source); one-line errors
     model = open_conv_layer(model_path, args.layer, torch_model=args.torch_model)
-    conv_name = model.conv_name
     window = None if args.window == 0 else args.window
     X, seq_what = load_sequences(seq_path, model.length, args.max_sequences)
     width, _ = model.pwm_window(window, X.shape[1])  # refuses layers below a pooled layer, before the slow part
+    conv_name = model.conv_name
 
     ppms, n_sites = activation_pwms(model, X, threshold=args.threshold, weighting=args.weighting,
                                     window_edges=args.edges, batch_size=args.batch_size, window=window)

@@ -330,14 +330,14 @@ def _filter_maxima(source, X, batch_size: int):
     """Pass 1: per-filter maximum, output length, and the activations if they fit the cache."""
     amax, out_len = None, 0
     cache, cache_bytes = [], 0
-    for _, _, acts in source.batches(X, batch_size):
+    for start, _, acts in source.batches(X, batch_size):
         out_len = acts.shape[1]
         bmax = acts.max(axis=(0, 1)).astype(np.float64)
         amax = bmax if amax is None else np.maximum(amax, bmax)
         if cache is not None:
             cache_bytes += acts.nbytes
             if cache_bytes <= ACTIVATION_CACHE_BYTES:
-                cache.append(acts)
+                cache.append((start, acts))  # batches may differ from batch_size (a model's fixed batch)
             else:
                 cache = None
     return amax, out_len, cache
@@ -412,8 +412,8 @@ def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5
 
     def batches():
         if cache:
-            for i, start in enumerate(range(0, n, batch_size)):
-                yield np.asarray(X_uint8[start:start + batch_size]), cache[i]
+            for start, acts in cache:
+                yield np.asarray(X_uint8[start:start + len(acts)]), acts
         else:
             for _, xb, acts in source.batches(X_uint8, batch_size):
                 yield xb, acts

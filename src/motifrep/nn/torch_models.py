@@ -563,24 +563,14 @@ def _run_module(torch, model: TorchModel, steps: list[Step], map_step: Step):
 
 
 def _run_export(torch, model: TorchModel, map_step: Step):
-    """A function ``x -> map``: an FX interpreter that stops at the map's node."""
-    target = map_step.dst
-
-    class Capture(torch.fx.Interpreter):
-        def run_node(self, node):
-            value = super().run_node(node)
-            if node is target:
-                raise _Stop(value)
-            return value
-
-    def run(x):
-        try:
-            Capture(model.module).run(x)
-        except _Stop as stop:
-            return stop.value
-        raise MotifrepError(f"model {model.name!r}: node {map_step.name!r} was not reached")
-
-    return run
+    """A function ``x -> map``: the exported graph cut at the map's node (an FX graph module)."""
+    graph, values = torch.fx.Graph(), {}
+    graph.graph_copy(model.module.graph, values)
+    graph.output(values[map_step.dst])
+    cut = torch.fx.GraphModule(model.module, graph)
+    cut.graph.eliminate_dead_code()  # the layers after the map are not run
+    cut.recompile()
+    return cut
 
 
 def _run_script(torch, model: TorchModel, steps: list[Step], map_step: Step):
