@@ -114,8 +114,12 @@ EXPECTED = {  # (target, method) -> the (N, L, 4) map, by hand
 }
 
 
-@pytest.mark.parametrize("model", ["state_dict", "pt2", "keras"])
-@pytest.mark.parametrize("target, method", list(EXPECTED))
+CASES = [("state_dict", 1, "saliency"), ("pt2", 1, "saliency"), ("keras", 1, "saliency"),
+         ("state_dict", 1, "smoothgrad"), ("state_dict", 0, "integrated_gradients"), ("state_dict", 0, "ism"),
+         ("keras", 0, "ism")]
+
+
+@pytest.mark.parametrize("model, target, method", CASES)
 def test_maps_of_a_linear_model(model, target, method, files, keras_model, tmp_path, capsys):
     path, extra = {"state_dict": (files / "state.pt", ["--torch-model", f"{files / 'two_heads.py'}:build"]),
                    "pt2": (files / "net.pt2", []), "keras": (keras_model, [])}[model]

@@ -176,6 +176,38 @@ def test_receptive_window_of_an_unpooled_deeper_layer(tmp_path):
         assert source.map_step.what == "elu"
 
 
+class Exp(torch.nn.Module):
+    """A custom exponential activation, as P2-style code defines one."""
+
+    def forward(self, x):
+        return torch.exp(x)
+
+
+@pytest.mark.parametrize("how", ["module", "export", "torchscript"])
+def test_custom_activation_module_is_read_through(how, tmp_path):
+    """conv -> BatchNorm1d -> Exp -> MaxPool: the map is exp(bn(conv(x))), before the pooling."""
+    from motifrep.nn.torch_models import TorchModel
+
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(torch.nn.Conv1d(4, 3, 7, padding=3), torch.nn.BatchNorm1d(3), Exp(),
+                              torch.nn.MaxPool1d(4), torch.nn.Flatten(), torch.nn.Linear(3 * 5, 1)).eval()
+    path = tmp_path / "m.pt2"
+    if how == "export":
+        torch.export.save(torch.export.export(net, (torch.zeros(1, 4, 20),)), path)
+        model = load_torch_model(path)
+    elif how == "torchscript":
+        torch.jit.script(net).save(str(path.with_suffix(".pt")))
+        model = load_torch_model(path.with_suffix(".pt"))
+    else:
+        model = TorchModel(net, "module", "net", path)
+    source = TorchConvSource(model, 1)
+    X = np.eye(4, dtype=np.uint8)[np.random.default_rng(2).integers(0, 4, (3, 20))]
+    acts = np.concatenate([a for _, _, a in source.batches(X, 8)])
+    with torch.no_grad():
+        expected = net[2](net[1](net[0](torch.tensor(X.transpose(0, 2, 1), dtype=torch.float32))))
+    np.testing.assert_allclose(acts, expected.numpy().transpose(0, 2, 1), rtol=1e-5)
+
+
 def _bad(case, basset, tmp_path):
     """``(model path, extra arguments, expected text)`` of a bad input."""
     module_file, net = basset
