@@ -33,7 +33,7 @@ from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.nn.conv_source import is_torch, open_conv_layer
+from motifrep.filters.conv_source import is_torch, open_conv_layer
 from motifrep.nn.inspect import conv_map
 
 PROG = "motifrep"
@@ -47,7 +47,7 @@ TORCH_MODEL_HELP = ("MODEL is then a PyTorch state dict (torch.save(model.state_
                     "torch.nn.Module, and the state dict is loaded into it strictly")
 
 _FILTERS_DESCRIPTION = """\
-Turn the filters of one convolutional layer of a trained Keras model into motifs and
+Turn the filters of one convolutional layer of a trained Keras or PyTorch model into motifs and
 compare them with JASPAR: what did my first layer learn?
 
 For each filter, every position whose activation exceeds THRESHOLD x (the filter's maximum
@@ -489,7 +489,7 @@ def cmd_filters(args) -> int:
 
     if not is_torch(model_path, args.torch_model):
         _import_keras()
-    # one conv layer of a Keras or PyTorch model (motifrep.nn.conv_source); one-line errors
+    # one conv layer of a Keras or PyTorch model (motifrep.filters.conv_source); one-line errors
     model = open_conv_layer(model_path, args.layer, torch_model=args.torch_model)
     window = None if args.window == 0 else args.window
     X, seq_what = load_sequences(seq_path, model.length, args.max_sequences)

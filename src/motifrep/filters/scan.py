@@ -77,7 +77,7 @@ from motifrep.io import write_tsv
 from motifrep.motifs.information import information_content
 from motifrep.motifs.meme import Motif, write_meme
 from motifrep.nn.build import load_model
-from motifrep.nn.inspect import ConvMap, activation_model, conv_map, receptive_window
+from motifrep.nn.inspect import ConvMap, activation_model, conv_map, receptive_window, window_from_field
 from motifrep.nn.runtime import configure_tensorflow
 
 log = logging.getLogger("motifrep")
@@ -262,17 +262,6 @@ def pwm_window(model, layer: int | str = 1, window: int | None = None) -> tuple[
     return window_from_field(receptive_field(model, layer), first, window)
 
 
-def window_from_field(field: tuple[int, int], first: bool, window: int | None) -> tuple[int, int]:
-    """``(width, offset)`` cut around a site from the receptive ``field`` ``(width, offset)`` (:func:`pwm_window`)."""
-    rf_width, rf_offset = field
-    if window is None:
-        return rf_width, rf_offset
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
-    width = int(window) if first else max(int(window), rf_width)
-    return width, rf_offset + (rf_width - width) // 2
-
-
 class KerasConvSource:
     """One conv layer of a Keras model behind the framework-neutral interface :func:`activation_pwms` reads.
 
@@ -359,7 +348,7 @@ def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5
     ----------
     model : keras.Model or conv source
         Any Keras model with a Conv1D layer (:mod:`motifrep.nn.inspect`), or one conv layer of a
-        model of any framework (:func:`motifrep.nn.conv_source.open_conv_layer`; ``layer`` is
+        model of any framework (:func:`motifrep.filters.conv_source.open_conv_layer`; ``layer`` is
         then ignored).
     X_uint8 : array_like, shape (N, L, 4)
         One-hot sequences, N >= 1, of the model's input length.

@@ -225,12 +225,12 @@ def load_attribution_model(path, length: int, torch_model: str | None = None):
     Raises
     ------
     FormatError, MotifrepError
-        As :func:`motifrep.nn.conv_source.open_conv_layer` for files, and as
+        As :func:`motifrep.filters.conv_source.open_conv_layer` for files, and as
         :func:`keras_attribution_model` / :class:`TorchAttributionModel`.
     """
     from pathlib import Path
 
-    from motifrep.nn.conv_source import KERAS_SUFFIXES, is_torch
+    from motifrep.filters.conv_source import KERAS_SUFFIXES, is_torch
 
     path = Path(path)
     if not path.is_file():

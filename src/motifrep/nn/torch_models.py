@@ -682,7 +682,7 @@ class TorchConvSource:
 
     def pwm_window(self, window: int | None, length: int | None = None) -> tuple[int, int]:
         """Columns cut around each site (:func:`motifrep.filters.scan.pwm_window` rules)."""
-        from motifrep.filters.scan import window_from_field
+        from motifrep.nn.inspect import window_from_field
 
         length = length or self.length
         if length is None:
