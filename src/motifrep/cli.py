@@ -33,7 +33,7 @@ from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.filters.conv_source import is_torch, open_conv_layer
+from motifrep.filters.conv_source import is_keras, open_conv_layer
 from motifrep.nn.inspect import conv_map
 
 PROG = "motifrep"
@@ -487,7 +487,7 @@ def cmd_filters(args) -> int:
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)
 
-    if not is_torch(model_path, args.torch_model):
+    if is_keras(model_path, args.torch_model):
         _import_keras()
     # one conv layer of a Keras or PyTorch model (motifrep.filters.conv_source); one-line errors
     model = open_conv_layer(model_path, args.layer, torch_model=args.torch_model)
@@ -597,7 +597,7 @@ def cmd_attribute(args) -> int:
         raise MotifrepError(f"--out {out}: exists and is not a directory")
     X, names, rows = um.load_named_sequences(seq_path, args.max_sequences)
     truth = None if args.truth is None else um.read_truth(args.truth, names, rows, X.shape[1], _is_hdf5(seq_path))
-    if not is_torch(model_path, args.torch_model):
+    if is_keras(model_path, args.torch_model):
         _import_keras()
     model, framework = um.load_attribution_model(model_path, X.shape[1], args.torch_model)
     settings = um.method_settings(args.method, args.seed)

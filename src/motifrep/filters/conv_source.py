@@ -30,6 +30,11 @@ def is_torch(path, torch_model: str | None = None) -> bool:
     return is_torch_file(path)
 
 
+def is_keras(path, torch_model: str | None = None) -> bool:
+    """Whether ``path`` is read as a Keras model (a ``.keras`` / ``.h5`` name and no ``--torch-model``)."""
+    return torch_model is None and Path(path).suffix.lower() in KERAS_SUFFIXES
+
+
 def layer_spec(spec):
     """A ``--layer`` value as the libraries take it: None -> 1, digits -> int, else the name."""
     if spec is None:
