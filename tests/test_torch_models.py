@@ -233,17 +233,38 @@ def _bad(case, basset, tmp_path):
     if case == "not_a_conv_layer":
         return state, ["--torch-model", f"{module_file}:build", "--layer", "bn1"], \
             "layer 'bn1' is a BatchNorm1d, not a Conv1d layer (its Conv1d layers: conv1, conv2, conv3)"
+    if case == "wrong_length":  # the Linear layer fixes 100 nt
+        return state, ["--torch-model", f"{module_file}:build"], "cannot take sequences of shape (N, 4, 120)"
+    if case == "torchscript_op_before_conv":
+        path = tmp_path / "scaled.pt"
+        torch.jit.script(Scaled()).save(str(path))
+        return path, [], "aten::mul lies between the input and conv"
     assert case == "layer_out_of_range"
     return state, ["--torch-model", f"{module_file}:build", "--layer", "4"], "has no convolutional layer 4 (it has 3"
 
 
+class Scaled(torch.nn.Module):
+    """Scales its input with an op (not a module) before the conv: no chain TorchScript can be cut at."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(4, 2, 5)
+
+    def forward(self, x):
+        return self.conv(x * 2.0)
+
+
 BAD = ["neither_keras_nor_torch", "pickled_module", "factory_file_missing", "factory_does_not_import",
-       "no_such_factory", "state_dict_does_not_fit", "not_a_conv_layer", "layer_out_of_range"]
+       "no_such_factory", "state_dict_does_not_fit", "not_a_conv_layer", "layer_out_of_range", "wrong_length",
+       "torchscript_op_before_conv"]
 
 
 @pytest.mark.parametrize("case", BAD)
 def test_bad_input_is_one_line(case, basset, fasta, tmp_path, capsys):
     path, args, expected = _bad(case, basset, tmp_path)
+    if case == "wrong_length":
+        fasta = tmp_path / "long.fa"
+        fasta.write_text(">a\n" + "ACGT" * 30 + "\n")
     out = tmp_path / "out"
     capsys.readouterr()
     rc = main(["filters", str(path), str(fasta), "--out", str(out), "--motifs", str(JASPAR2016),
