@@ -216,3 +216,32 @@ def test_full_disk_leaves_nothing(files, tmp_path, capsys, monkeypatch):
         assert rc == 1 and len(err) == 1, err
         assert re.search(r"^motifrep: error: .*: no space left on device", err[0]), err
         assert not out.exists()
+
+
+def test_a_data_set_as_sequences_and_ground_truth(small_data, files, tmp_path, capsys):
+    """SEQUENCES and --truth one motifrep data set: its test split is explained, ``rows`` are its row
+    numbers, and each sequence's AUROC / AUPR equal scikit-learn's on the position scores against the
+    data set's own mask rows (read here with h5py)."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    (tmp_path / "linear100.py").write_text("from torch import nn\n\n\ndef build():\n"
+                                           "    return nn.Sequential(nn.Conv1d(4, 1, 100), nn.Flatten())\n")
+    torch.manual_seed(4)
+    state = tmp_path / "linear100.pt"
+    torch.save(torch.nn.Sequential(torch.nn.Conv1d(4, 1, 100), torch.nn.Flatten()).state_dict(), state)
+    out = tmp_path / "out"
+    rc, err, _ = run(capsys, state, small_data, "--torch-model", f"{tmp_path / 'linear100.py'}:build", "--method",
+                     "saliency", "--truth", small_data, "--max-sequences", 20, "--out", out)
+    assert rc == 0, err
+    _, pos, rows = maps(out, "saliency")
+    with h5py.File(small_data) as f:
+        test_rows = np.sort(f["splits/test"][()])[:20]
+        mask = f["mask"][()][test_rows].astype(bool)
+    assert rows.tolist() == test_rows.tolist()
+    per_seq = pd.read_csv(out / "interpretability.tsv", sep="\t")
+    both = mask.any(1) & ~mask.all(1)
+    assert both.sum() >= 10
+    np.testing.assert_allclose(per_seq["auroc"][both], [roc_auc_score(m, p) for m, p in zip(mask[both], pos[both])],
+                               atol=1e-6)
+    np.testing.assert_allclose(per_seq["aupr"][both],
+                               [average_precision_score(m, p) for m, p in zip(mask[both], pos[both])], atol=1e-6)
