@@ -25,8 +25,8 @@ L = 10
 SEQS = ["ACGTTGCAAC", "TTGACCAGTA", "GATCGATCCA"]
 BED = "s0\t7\t10\ns1\t0\t3\ns2\t0\t1\ns2\t9\t10\n"
 #: head 0: w0[l, c] = (c + 1)(l + 1) / 100; head 1: w1[l, c] = (L - 1 - l) / 10, the same for every base
-W0 = np.array([[(c + 1) * (l + 1) / 100 for c in range(4)] for l in range(L)], np.float32)
-W1 = np.array([[(L - 1 - l) / 10] * 4 for l in range(L)], np.float32)
+W0 = np.array([[(c + 1) * (p + 1) / 100 for c in range(4)] for p in range(L)], np.float32)
+W1 = np.array([[(L - 1 - p) / 10] * 4 for p in range(L)], np.float32)
 
 TWO_HEADS = '''
 from torch import nn
@@ -190,7 +190,8 @@ def test_bad_input_is_one_line(case, files, tmp_path, capsys):
     args = {"deepshap_pt2": [files / "net.pt2", files / "seqs.fa", "--method", "deepshap"],
             "target_out_of_range": [files / "net.pt2", files / "seqs.fa", "--method", "saliency", "--target", 2],
             "neither_model": [files / "seqs.fa", files / "seqs.fa", "--method", "saliency"],
-            "bad_bed": [files / "net.pt2", files / "seqs.fa", "--method", "saliency", "--truth", files / "two_heads.py"]}
+            "bad_bed": [files / "net.pt2", files / "seqs.fa", "--method", "saliency", "--truth",
+                        files / "two_heads.py"]}
     expected = {"deepshap_pt2": "deepshap needs the model's torch.nn.Module code",
                 "target_out_of_range": "task 2 out of range (the model has 2 output(s))",
                 "neither_model": "neither a Keras model (.keras, .h5) nor a PyTorch model",

@@ -4,8 +4,8 @@ Three kinds of files are read (the optional extra ``motifrep[torch]``):
 
 * a ``torch.export`` program (``.pt2``, :func:`torch.export.load`): its FX graph is read node
   by node (``aten.conv1d`` / ``aten.convolution`` nodes are the conv layers, named by the
-  module path the export recorded), and maps are read with a :class:`torch.fx.Interpreter`
-  that stops at the map's node;
+  module path the export recorded), and maps are read from a copy of the graph cut at the
+  map's node (a fixed batch size of the program is filled up with zero rows);
 * a TorchScript file (:func:`torch.jit.load`): its ``forward`` graph is followed through the
   submodule calls (recursively: an ``nn.Sequential`` is its children) and a few element-wise
   ``aten`` ops; the layers up to the activation map must form one chain from the input
@@ -238,7 +238,8 @@ def _from_factory(torch, path: Path, spec: str) -> TorchModel:
     except Exception as exc:  # noqa: BLE001 - the user's code
         raise FormatError(f"--torch-model {spec}: the factory failed ({type(exc).__name__}: {_line(exc)})") from None
     if not isinstance(module, torch.nn.Module):
-        raise FormatError(f"--torch-model {spec}: the factory returned a {type(module).__name__}, not a torch.nn.Module")
+        raise FormatError(f"--torch-model {spec}: the factory returned a {type(module).__name__}, "
+                          "not a torch.nn.Module")
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file
@@ -529,7 +530,8 @@ def receptive_field(model: TorchModel, steps: list[Step], conv: Step) -> tuple[i
             why = (f"{step.name} is pooled ({step.what} {kernel}) before {conv.name}" if step.kind == "pool"
                    else f"{conv.name} has stride {stride}" if step is conv else
                    f"{step.name} has stride {stride} before {conv.name}")
-            raise MotifrepError(f"model {model.name!r}: {why}; its positions are {max(stride, kernel if step.kind == 'pool' else 1)} "
+            apart = max(stride, kernel if step.kind == "pool" else 1)
+            raise MotifrepError(f"model {model.name!r}: {why}; its positions are {apart} "
                                 f"input positions apart, and mapping {conv.name} activations back to input windows "
                                 "needs unpooled, stride-1 layers")
         eff = dilation * (kernel - 1) + 1
