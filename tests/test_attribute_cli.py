@@ -246,3 +246,24 @@ def test_a_data_set_as_sequences_and_ground_truth(small_data, files, tmp_path, c
                                atol=1e-6)
     np.testing.assert_allclose(per_seq["aupr"][both],
                                [average_precision_score(m, p) for m, p in zip(mask[both], pos[both])], atol=1e-6)
+
+
+def test_deepshap_of_a_keras_model(tmp_path, capsys):
+    """Channels-first, two outputs, Conv1D(relu) -> MaxPool -> Dense (TensorFlow backend): poly-A's map is 0
+    (its shuffles are itself); the other sequences pass the command's summation-to-delta check."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((4, L))
+    x = layers.Flatten()(layers.MaxPooling1D(2)(layers.Conv1D(3, 5, activation="relu", padding="same")(
+        layers.Permute((2, 1))(inp))))
+    path = tmp_path / "two.keras"
+    keras.Model(inp, [layers.Dense(1)(x), layers.Dense(2, activation="sigmoid")(x)]).save(path)
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(">polyA\n" + "A" * L + "\n" + "".join(f">s{i}\n{s}\n" for i, s in enumerate(SEQS)))
+    out = tmp_path / "out"
+    rc, err, _ = run(capsys, path, fasta, "--method", "deepshap", "--target", 2, "--out", out, "--logos", 0)
+    assert rc == 0, err
+    scores, _, _ = maps(out, "deepshap")
+    assert np.all(scores[0] == 0) and np.any(scores[1:] != 0)
