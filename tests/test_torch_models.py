@@ -105,7 +105,8 @@ def basset(motif, tmp_path_factory):
 
 
 def save(net, how: str, folder):
-    """Save ``net`` as users do: ``.pt2`` (torch.export), TorchScript, or a state dict; ``(path, extra args)``."""
+    """Save ``net`` as users do: ``.pt2`` (torch.export), TorchScript (scripted or traced), or a state dict;
+    ``(path, extra args)``."""
     if how == "export":
         path = folder / "basset.pt2"
         torch.export.save(torch.export.export(net, (torch.zeros(2, 4, LENGTH),)), path)
@@ -113,6 +114,10 @@ def save(net, how: str, folder):
     if how == "torchscript":
         path = folder / "basset_script.pt"
         torch.jit.script(net).save(str(path))
+        return path, []
+    if how == "traced":
+        path = folder / "basset_traced.pt"
+        torch.jit.trace(net, torch.zeros(2, 4, LENGTH)).save(str(path))
         return path, []
     path = folder / "basset_state.pt"
     torch.save(net.state_dict(), path)
@@ -136,7 +141,7 @@ def test_planted_motif_is_the_top_match(how, basset, fasta, tmp_path, capsys):
     assert "conv1" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("how", ["export", "torchscript", "state_dict"])
+@pytest.mark.parametrize("how", ["export", "torchscript", "traced", "state_dict"])
 def test_map_is_conv1_after_batchnorm_and_relu(how, basset, tmp_path):
     """The map every load path reads equals relu(bn1(conv1(x))) computed here by hand from the modules."""
     module_file, net = basset

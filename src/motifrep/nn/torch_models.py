@@ -373,9 +373,38 @@ def _fx_steps(module) -> list[Step]:
     return steps
 
 
+def _script_const(value):
+    """A TorchScript constant (or a list of constants) as Python; None for anything computed."""
+    node = value.node()
+    if node.kind() == "prim::Constant":
+        return value.toIValue()
+    if node.kind() == "prim::ListConstruct":
+        return [_script_const(v) for v in node.inputs()]
+    return None
+
+
+def _traced_step(sub, src, dst) -> Step:
+    """A Step for a traced Conv1d / pooling module (no ``kernel_size`` attributes): geometry from its graph."""
+    what = _class_name(sub)
+    for node in sub.graph.nodes():
+        args = [_script_const(v) for v in node.inputs()]
+        if node.kind() in ("aten::_convolution", "aten::conv1d") and what == "Conv1d":
+            weight = sub.weight.shape
+            groups = args[8] if node.kind() == "aten::_convolution" else args[6]
+            return Step(sub._motifrep_name, "conv", what, src, dst,
+                        _conv_geometry(int(weight[2]), args[3], args[4], args[5]),
+                        in_channels=int(weight[1]) * int(groups or 1))
+        if node.kind() in ("aten::max_pool1d", "aten::avg_pool1d") and what in POOLS:
+            return Step(sub._motifrep_name, "pool", what, src, dst, _pool_geometry(args[1], args[2], args[3]))
+    return Step(sub._motifrep_name, "other", what, src, dst)
+
+
 def _script_leaf_step(sub, src, dst) -> Step:
     """A Step for a TorchScript leaf module; a parameter-free one made only of unary ops is element-wise."""
-    step = _module_step(sub._motifrep_name, sub, src, dst)
+    try:
+        step = _module_step(sub._motifrep_name, sub, src, dst)
+    except AttributeError:  # a traced module keeps no hyper-parameters as attributes
+        step = _traced_step(sub, src, dst)
     if step.kind == "other" and not any(True for _ in sub.parameters()):
         kinds = {n.kind() for n in sub.graph.nodes()} - {"prim::Constant"}
         if kinds and kinds <= set(UNARY_OPS):
