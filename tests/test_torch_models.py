@@ -305,3 +305,12 @@ def test_full_disk_leaves_nothing(basset, fasta, tmp_path, capsys, monkeypatch):
         assert rc == 1 and len(err) == 1, err
         assert re.search(r"^motifrep: error: .*: no space left on device", err[0]), err
         assert not out.exists()
+
+
+def test_training_checkpoint_of_a_data_parallel_model_loads(basset, tmp_path):
+    """``{"state_dict": ..., "epoch": ...}`` with DataParallel's ``module.`` prefix: the same weights."""
+    module_file, net = basset
+    path = tmp_path / "checkpoint.pt"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in net.state_dict().items()}, "epoch": 7}, path)
+    loaded = load_torch_model(path, f"{module_file}:build").module
+    assert torch.equal(loaded.conv1.weight, net.conv1.weight) and torch.equal(loaded.bn3.bias, net.bn3.bias)

@@ -253,8 +253,13 @@ def _from_factory(torch, path: Path, spec: str) -> TorchModel:
 
 
 def _load_state(module, state: dict, path: Path, spec: str) -> None:
-    """``load_state_dict(strict=True)``; one line with the missing / unexpected / mis-shaped keys."""
+    """``load_state_dict(strict=True)``; one line with the missing / unexpected / mis-shaped keys.
+
+    A state dict saved from ``nn.DataParallel`` (every key ``module.``-prefixed) is read without the prefix.
+    """
     own = module.state_dict()
+    if state and all(k.startswith("module.") for k in state) and not any(k.startswith("module.") for k in own):
+        state = {k[len("module."):]: v for k, v in state.items()}  # saved from nn.DataParallel / DDP
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     shapes = [f"{k} {tuple(state[k].shape)} != {tuple(own[k].shape)}" for k in own
