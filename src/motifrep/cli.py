@@ -1,4 +1,5 @@
-"""Command-line interface: ``motifrep filters`` answers "what did my first layer learn?".
+"""Command-line interface: ``motifrep filters`` answers "what did my first layer learn?",
+``motifrep attribute`` writes attribution maps of a user's model (:mod:`motifrep.interpret.user_models`).
 
 ``motifrep filters MODEL SEQUENCES --out DIR`` turns the filters of one convolutional
 layer of a trained Keras model (motifrep's or anyone's, read by :mod:`motifrep.nn.inspect`)
@@ -26,13 +27,14 @@ from motifrep.datasets.store import Dataset
 from motifrep.errors import FormatError, MotifrepError
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
-from motifrep.filters.scan import activation_pwms, filters_to_motifs, pwm_window
+from motifrep.filters.scan import activation_pwms, filters_to_motifs
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
 from motifrep.motifs.jaspar import fetch_collection
 from motifrep.motifs.meme import read_meme, write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.nn.inspect import conv_map, load_keras_model
+from motifrep.filters.conv_source import is_keras, open_conv_layer
+from motifrep.nn.inspect import conv_map
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -40,9 +42,12 @@ DEFAULT_MOTIFS = "JASPAR2016"
 DEFAULT_WINDOW = 19  # motifrep.filters.scan.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
 OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf")
 N_TOP = 10
+TORCH_MODEL_HELP = ("MODEL is then a PyTorch state dict (torch.save(model.state_dict(), ...)): MODULE (a .py file or "
+                    "an importable module) is imported, FACTORY() called without arguments must return the "
+                    "torch.nn.Module, and the state dict is loaded into it strictly")
 
 _FILTERS_DESCRIPTION = """\
-Turn the filters of one convolutional layer of a trained Keras model into motifs and
+Turn the filters of one convolutional layer of a trained Keras or PyTorch model into motifs and
 compare them with JASPAR: what did my first layer learn?
 
 For each filter, every position whose activation exceeds THRESHOLD x (the filter's maximum
@@ -61,6 +66,13 @@ strands; E <= EVALUE kept), and written to DIR:
   filters.tsv              one row per filter: sites, information, best match, hits
   filters.pdf              filter logos labelled with their best match
   tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
+
+PyTorch models (pip install 'motifrep[torch]'): a torch.export program (.pt2), a TorchScript
+file, or a state dict with --torch-model module:factory. They take one-hot input (N, 4, L);
+the conv layers are the Conv1d calls in execution order, named by module path (e.g.
+"features.0"), and a layer's map is read after the element-wise modules that directly
+follow it (BatchNorm1d, ReLU, ELU, Softplus, a parameter-free custom activation, Dropout).
+TorchScript files are followed through submodule calls only (no forward hooks there).
 
 Models: any Keras model with a Conv1D layer, saved as a .keras archive or a legacy .h5
 file: Sequential or functional, any layer names, the activation inside Conv1D or as its own
@@ -134,12 +146,12 @@ def _default_numba_cache() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``motifrep`` argument parser, with its one command, ``filters``.
+    """The ``motifrep`` argument parser, with its commands ``filters`` and ``attribute``.
 
     Returns
     -------
     argparse.ArgumentParser
-        The parser; a parsed ``filters`` command carries ``func=cmd_filters``.
+        The parser; a parsed command carries ``func`` (:func:`cmd_filters`, :func:`cmd_attribute`).
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -155,8 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
         "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
         description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
     )
-    p.add_argument("model", metavar="MODEL", help="trained Keras model: a .keras archive (Keras 3) or a legacy "
-                                                "Keras .h5 file")
+    p.add_argument("model", metavar="MODEL", help="trained model: a Keras .keras archive or legacy .h5 file, a "
+                                                "PyTorch torch.export .pt2 program or TorchScript file, or (with "
+                                                "--torch-model) a PyTorch state dict")
     p.add_argument("sequences", metavar="SEQUENCES",
                    help="a FASTA file (A/C/G/T, case-insensitive; every sequence of the model's input length) "
                         "or a motifrep HDF5 data set (its test split is used)")
@@ -164,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", metavar="NAME_OR_INDEX", default=None,
                    help="conv layer: its name or its 1-based position among the Conv1D layers; default: the "
                         "first Conv1D layer")
+    p.add_argument("--torch-model", metavar="MODULE:FACTORY", default=None, help=TORCH_MODEL_HELP)
     p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
                    help="motifs to match: a JASPAR release shipped with pyjaspar (JASPAR2014 ... JASPAR2024; "
                         "its CORE vertebrates collection, offline) or a MEME motif file")
@@ -190,7 +204,76 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
+    _add_attribute_parser(sub)
     return parser
+
+
+_ATTRIBUTE_DESCRIPTION = """\
+Attribution maps of a trained Keras or PyTorch model, with the workflow's methods and
+settings (Koo & Ploenzke 2021; methods 6.2-6.4):
+
+  saliency              gradient of the output w.r.t. the one-hot input
+  ism                   in-silico mutagenesis: output(mutant) - output(wild type), every
+                        single-base substitution (0 at the observed base)
+  integrated_gradients  10 position-shuffled references, 20 steps, mean gradient x input
+  smoothgrad            mean gradient over 50 copies with Gaussian noise (sigma 0.1)
+  deepshap              shap.DeepExplainer, 10 shuffled references per sequence, checked to
+                        sum to f(x) - mean f(ref); Keras models on the TensorFlow backend and
+                        PyTorch models given as --torch-model (not .pt2 or TorchScript files)
+
+The explained value is output unit --target of the model's raw output (all outputs of a
+multi-output model flattened and concatenated, in order). Random steps are seeded by --seed.
+Writes to DIR:
+
+  METHOD.h5                 the maps in the workflow's layout: scores (N, L, 4) float16,
+                            position_scores (N, L) (attribution x input summed over bases;
+                            ISM: L2 norm over substitutions), rows (sequence indices; a data
+                            set's row numbers), attributes method and settings (JSON)
+  logos.pdf                 attribution logos of the first --logos sequences (ground-truth
+                            positions shaded with --truth)
+  interpretability.tsv      (with --truth) per sequence: AUROC, AUPR (average precision),
+                            trapezoidal AUPR of position_scores against the ground truth
+  interpretability_summary.tsv  (with --truth) their means and SDs over the sequences with
+                            both classes (as the workflow's P2 task 3 scores)
+
+Models: Keras (.keras, legacy .h5; one input, (L, 4) or channels-first (4, L)) and PyTorch
+(pip install 'motifrep[torch]': a torch.export .pt2 program, a TorchScript file, or a state
+dict with --torch-model module:factory; input (N, 4, L)).
+"""
+
+_ATTRIBUTE_EPILOG = """\
+example:
+  motifrep attribute model.pt2 seqs.fa --method saliency --truth sites.bed --out attr/
+  motifrep attribute weights.pt seqs.fa --torch-model mynet.py:build --method deepshap --target 1 --out attr/
+"""
+
+ATTRIBUTE_METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
+
+
+def _add_attribute_parser(sub) -> None:
+    """The ``attribute`` command: attribution maps of a user's model (:func:`cmd_attribute`)."""
+    p = sub.add_parser("attribute", help="attribution maps of a Keras or PyTorch model, scored against motif sites",
+                       description=_ATTRIBUTE_DESCRIPTION, epilog=_ATTRIBUTE_EPILOG, formatter_class=_Formatter)
+    p.add_argument("model", metavar="MODEL", help="trained model: a Keras .keras / .h5 file, a PyTorch .pt2 program "
+                                                "or TorchScript file, or (with --torch-model) a PyTorch state dict")
+    p.add_argument("sequences", metavar="SEQUENCES",
+                   help="a FASTA file (A/C/G/T; all records one length) or a motifrep HDF5 data set (its test split)")
+    p.add_argument("--method", required=True, choices=ATTRIBUTE_METHODS, help="attribution method")
+    p.add_argument("--target", metavar="OUTPUT_INDEX", type=_int_at_least(0, "target"), default=0,
+                   help="0-based output unit explained (across all outputs, flattened, in order)")
+    p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
+    p.add_argument("--truth", metavar="BED|HDF5", default=None,
+                   help="ground-truth motif sites: a BED file (sequence name = FASTA record name, or a data set's "
+                        "row number; 0-based start, end exclusive) or an HDF5 file with an (N, L) 'mask' or "
+                        "'info_mask' (a motifrep data set); adds the interpretability AUROC/AUPR")
+    p.add_argument("--torch-model", metavar="MODULE:FACTORY", default=None, help=TORCH_MODEL_HELP)
+    p.add_argument("--max-sequences", metavar="N", type=_int_at_least(1, "max-sequences"), default=None,
+                   help="explain only the first N sequences (default: all)")
+    p.add_argument("--logos", metavar="N", type=_int_at_least(0, "logos"), default=4,
+                   help="sequences drawn in logos.pdf (0: no figure)")
+    p.add_argument("--seed", metavar="S", type=_int_at_least(0, "seed"), default=0,
+                   help="seed of the shuffled references and of SmoothGrad's noise")
+    p.set_defaults(func=cmd_attribute)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -404,16 +487,16 @@ def cmd_filters(args) -> int:
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)
 
-    _import_keras()
-
-    model = load_keras_model(model_path)  # .keras or legacy .h5, built anywhere; one-line errors
-    cmap = resolve_layer(model, args.layer, model_path)
-    layer, conv_name = cmap.index, cmap.conv.name
+    if is_keras(model_path, args.torch_model):
+        _import_keras()
+    # one conv layer of a Keras or PyTorch model (motifrep.filters.conv_source); one-line errors
+    model = open_conv_layer(model_path, args.layer, torch_model=args.torch_model)
     window = None if args.window == 0 else args.window
-    width, _ = pwm_window(model, layer, window)  # refuses layers below a pooled layer, before the slow part
-    X, seq_what = load_sequences(seq_path, cmap.length, args.max_sequences)
+    X, seq_what = load_sequences(seq_path, model.length, args.max_sequences)
+    width, _ = model.pwm_window(window, X.shape[1])  # refuses layers below a pooled layer, before the slow part
+    conv_name = model.conv_name
 
-    ppms, n_sites = activation_pwms(model, X, layer=layer, threshold=args.threshold, weighting=args.weighting,
+    ppms, n_sites = activation_pwms(model, X, threshold=args.threshold, weighting=args.weighting,
                                     window_edges=args.edges, batch_size=args.batch_size, window=window)
     unclipped = filters_to_motifs(ppms, clip=False, n_sites=n_sites)
     clipped = filters_to_motifs(ppms, clip=True, n_sites=n_sites)
@@ -460,6 +543,89 @@ def cmd_filters(args) -> int:
             print(f"  {row.filter:<10} {row.best_match:<10} {row.best_match_name:<16} E = {row.best_evalue:.2g}  "
                   f"({row.n_hits} hit{'s' if row.n_hits != 1 else ''})")
     print(f"wrote {', '.join(OUTPUTS + (('tfs.tsv',) if args.tf_table is not None else ()))} to {out}")
+    return 0
+
+
+def _write_outputs(out: Path, writes) -> list[Path]:
+    """Run ``(write, name, data)`` into ``out``; on any failure remove what was written (and ``out`` if made here)."""
+    created = not out.exists()
+    writable_dir(out, "--out")
+    written: list[Path] = []
+    try:
+        for write, name, data in writes:
+            write(out / name, data)
+            written.append(out / name)
+    except BaseException:  # e.g. a full disk: no partial set of outputs is kept
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    return written
+
+
+def cmd_attribute(args) -> int:
+    """``motifrep attribute``: attribution maps of a Keras or PyTorch model (outputs: ``--help``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``attribute`` command line.
+
+    Returns
+    -------
+    int
+        0; the outputs are in ``args.out`` and a summary is printed on stdout.
+
+    Raises
+    ------
+    MotifrepError
+        Any expected problem (missing or malformed input, a model or method that cannot
+        work, ``--target`` out of range, a full disk); nothing is left in ``--out`` then.
+    """
+    import numpy as np
+
+    from motifrep.interpret import user_models as um
+
+    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
+    _check_file(model_path, "model file")
+    _check_file(seq_path, "sequence file (FASTA or HDF5)")
+    if args.truth is not None:
+        _check_file(Path(args.truth), "ground-truth file (BED or HDF5)")
+    if out.exists() and not out.is_dir():
+        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    X, names, rows = um.load_named_sequences(seq_path, args.max_sequences)
+    truth = None if args.truth is None else um.read_truth(args.truth, names, rows, X.shape[1], _is_hdf5(seq_path))
+    if is_keras(model_path, args.torch_model):
+        _import_keras()
+    model, framework = um.load_attribution_model(model_path, X.shape[1], args.torch_model)
+    settings = um.method_settings(args.method, args.seed)
+    attr = um.attribute_model(model, framework, args.method, X, args.target, settings)
+    from motifrep.interpret.attribution import position_scores
+    from motifrep.interpret.maps import write_maps
+    from motifrep.results.plots import attribution_logo_figure
+
+    pos = position_scores(attr, X, args.method)
+    writes = [(lambda path, _: write_maps(path, attr, pos, rows, args.method, settings | {"target": args.target}),
+               f"{args.method}.h5", None)]
+    if truth is not None:
+        per_seq, summary = um.interpretability_outputs(pos, truth, names, args.method)
+        writes += [(write_tsv, "interpretability.tsv", per_seq), (write_tsv, "interpretability_summary.tsv", summary)]
+    n = min(args.logos, len(X))
+    if n:
+        shade = truth[:n] if truth is not None else np.zeros((n, X.shape[1]), bool)
+        writes.append((lambda path, _: attribution_logo_figure(
+            [{"label": f"{model_path.name} {args.method} (output {args.target})", "scores": pos[:n, :, None] * X[:n]}],
+            X[:n], shade, [path]), "logos.pdf", None))
+    written = _write_outputs(out, writes)
+    print(f"{model_path.name} ({framework}): {args.method} of output {args.target} on {len(X)} sequences of "
+          f"{X.shape[1]} nt from {seq_path.name}")
+    if truth is not None:
+        row = summary.iloc[0]
+        print(f"interpretability over {int(row['n_used'])} of {len(X)} sequences with both classes: AUROC "
+              f"{row['auroc_mean']:.3f}, AUPR {row['aupr_mean']:.3f}")
+    print(f"wrote {', '.join(p.name for p in written)} to {out}")
     return 0
 
 

@@ -77,7 +77,7 @@ from motifrep.io import write_tsv
 from motifrep.motifs.information import information_content
 from motifrep.motifs.meme import Motif, write_meme
 from motifrep.nn.build import load_model
-from motifrep.nn.inspect import ConvMap, activation_model, conv_map, receptive_window
+from motifrep.nn.inspect import ConvMap, activation_model, conv_map, receptive_window, window_from_field
 from motifrep.nn.runtime import configure_tensorflow
 
 log = logging.getLogger("motifrep")
@@ -259,13 +259,44 @@ def pwm_window(model, layer: int | str = 1, window: int | None = None) -> tuple[
         As :func:`receptive_field`, or ``window`` is not an integer >= 1 or None.
     """
     first = _conv_map(model, layer).index == 1
-    rf_width, rf_offset = receptive_field(model, layer)
-    if window is None:
-        return rf_width, rf_offset
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
-    width = int(window) if first else max(int(window), rf_width)
-    return width, rf_offset + (rf_width - width) // 2
+    return window_from_field(receptive_field(model, layer), first, window)
+
+
+class KerasConvSource:
+    """One conv layer of a Keras model behind the framework-neutral interface :func:`activation_pwms` reads.
+
+    The same interface is :class:`motifrep.nn.torch_models.TorchConvSource` for PyTorch:
+    ``model_name``, ``conv_name``, ``index``, ``length``, ``check_x(X)``,
+    ``pwm_window(window, length)`` and ``batches(X, batch_size)``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model with a Conv1D layer.
+    layer : int or str, default 1
+        1-based conv layer (among the Conv1D layers), or its name.
+    """
+
+    framework = "Keras"
+
+    def __init__(self, model, layer: int | str = 1):
+        self.model, self.layer = model, layer
+        self.cmap, self.sub = _submodel(model, layer)
+        self.model_name = self.name = model.name
+        self.conv_name, self.index = self.cmap.conv.name, self.cmap.index
+        self.length = self.cmap.length
+
+    def check_x(self, X) -> tuple[int, int]:
+        """``(N, L)`` of sequences the model can take; MotifrepError otherwise."""
+        return _check_x(self.cmap, self.sub, X)
+
+    def pwm_window(self, window: int | None, length: int | None = None) -> tuple[int, int]:
+        """Columns cut around each site (:func:`pwm_window`)."""
+        return window_from_field(receptive_window(self.cmap), self.index == 1, window)
+
+    def batches(self, X, batch_size: int):
+        """Yield ``(start, x_batch, activations float32 (B, L', F))``."""
+        return _batches(self.sub, X, batch_size, self.cmap)
 
 
 def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) -> float:
@@ -284,18 +315,18 @@ def _check_pwm_args(threshold, weighting: str, window_edges: str, batch_size) ->
     return threshold
 
 
-def _filter_maxima(sub, X, batch_size: int, cmap: ConvMap):
+def _filter_maxima(source, X, batch_size: int):
     """Pass 1: per-filter maximum, output length, and the activations if they fit the cache."""
     amax, out_len = None, 0
     cache, cache_bytes = [], 0
-    for _, _, acts in _batches(sub, X, batch_size, cmap):
+    for start, _, acts in source.batches(X, batch_size):
         out_len = acts.shape[1]
         bmax = acts.max(axis=(0, 1)).astype(np.float64)
         amax = bmax if amax is None else np.maximum(amax, bmax)
         if cache is not None:
             cache_bytes += acts.nbytes
             if cache_bytes <= ACTIVATION_CACHE_BYTES:
-                cache.append(acts)
+                cache.append((start, acts))  # batches may differ from batch_size (a model's fixed batch)
             else:
                 cache = None
     return amax, out_len, cache
@@ -315,8 +346,10 @@ def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5
 
     Parameters
     ----------
-    model : keras.Model
-        Any Keras model with a Conv1D layer (:mod:`motifrep.nn.inspect`).
+    model : keras.Model or conv source
+        Any Keras model with a Conv1D layer (:mod:`motifrep.nn.inspect`), or one conv layer of a
+        model of any framework (:func:`motifrep.filters.conv_source.open_conv_layer`; ``layer`` is
+        then ignored).
     X_uint8 : array_like, shape (N, L, 4)
         One-hot sequences, N >= 1, of the model's input length.
     layer : int or str, default 1
@@ -346,11 +379,11 @@ def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5
         ``window``; a layer below a pooled or strided one; or sequences of the wrong shape.
     """
     threshold = _check_pwm_args(threshold, weighting, window_edges, batch_size)
-    width, offset = pwm_window(model, layer, window)
-    cmap, sub = _submodel(model, layer)
-    n, length = _check_x(cmap, sub, X_uint8)
+    source = model if hasattr(model, "batches") else KerasConvSource(model, layer)
+    n, length = source.check_x(X_uint8)
+    width, offset = source.pwm_window(window, length)
 
-    amax, out_len, cache = _filter_maxima(sub, X_uint8, batch_size, cmap)
+    amax, out_len, cache = _filter_maxima(source, X_uint8, batch_size)
     n_filters = amax.shape[0]
     cut = np.where(amax > 0, threshold * amax, np.inf)  # dead filters: no site at all
 
@@ -368,10 +401,10 @@ def activation_pwms(model, X_uint8, layer: int | str = 1, threshold: float = 0.5
 
     def batches():
         if cache:
-            for i, start in enumerate(range(0, n, batch_size)):
-                yield np.asarray(X_uint8[start:start + batch_size]), cache[i]
+            for start, acts in cache:
+                yield np.asarray(X_uint8[start:start + len(acts)]), acts
         else:
-            for _, xb, acts in _batches(sub, X_uint8, batch_size, cmap):
+            for _, xb, acts in source.batches(X_uint8, batch_size):
                 yield xb, acts
 
     # Pass 2: accumulate the (weighted) windows of the sites.

@@ -61,7 +61,7 @@ def _check_input(model, X, task: int) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 3 or X.shape[-1] != 4:
         raise FormatError(f"attribution: expected one-hot sequences of shape (N, L, 4), got {X.shape}")
-    n_out = int(model.outputs[0].shape[-1])
+    n_out = int(getattr(model, "n_outputs", None) or model.outputs[0].shape[-1])
     if not 0 <= task < n_out:
         raise ConfigError(f"attribution: task {task} out of range (the model has {n_out} output(s))")
     return X
@@ -74,7 +74,12 @@ def _batches(n: int, batch_size: int):
 
 
 def _grad_fn(model, task: int):
-    """(rows, L, 4) float32 -> gradient of output[:, task] w.r.t. each row (numpy; any backend)."""
+    """(rows, L, 4) float32 -> gradient of output[:, task] w.r.t. each row (numpy; any backend).
+
+    A model object with its own ``input_gradient_fn(task)`` (a PyTorch model,
+    :class:`motifrep.interpret.user_models.TorchAttributionModel`) supplies it."""
+    if hasattr(model, "input_gradient_fn"):
+        return model.input_gradient_fn(task)
     return input_gradient_fn(model, task)
 
 

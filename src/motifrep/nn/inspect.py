@@ -33,6 +33,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from motifrep.errors import FormatError, MotifrepError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -549,3 +551,19 @@ def receptive_window(cmap: ConvMap) -> tuple[int, int]:
     span = _span(cmap.model, _single_output(cmap.conv, cmap.model), cmap.seq_input, cmap.conv.name, {})
     lo, hi, _ = span
     return hi - lo + 1, lo
+
+
+def window_from_field(field: tuple[int, int], first: bool, window: int | None) -> tuple[int, int]:
+    """``(width, offset)`` of the columns cut around a site, from the receptive ``field`` ``(width, offset)``.
+
+    ``window=None``: the field itself; else ``window`` columns for the first conv layer
+    (``first``) and ``max(window, field width)`` for deeper ones, centred on the field
+    (:func:`motifrep.filters.scan.pwm_window`).
+    """
+    rf_width, rf_offset = field
+    if window is None:
+        return rf_width, rf_offset
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+        raise MotifrepError(f"window must be an integer >= 1 or None, got {window!r}")
+    width = int(window) if first else max(int(window), rf_width)
+    return width, rf_offset + (rf_width - width) // 2
