@@ -34,7 +34,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	if [ -e $(VENV)/.installed-cuda ]; then $(VENV)/bin/pip uninstall --quiet -y tensorflow; fi
 	$(INSTALL_TORCH)
-	$(VENV)/bin/pip install --quiet -r requirements.txt setuptools
+	$(VENV)/bin/pip install --quiet -r requirements.txt
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-cuda
 	touch $@
@@ -45,7 +45,7 @@ $(VENV)/.installed-cuda: requirements.txt pyproject.toml
 	if [ -e $(VENV)/.installed ]; then $(VENV)/bin/pip uninstall --quiet -y tensorflow-cpu; fi
 	grep -v '^tensorflow_cpu==' requirements.txt > $(VENV)/requirements-cuda.txt
 	$(INSTALL_TORCH)
-	$(VENV)/bin/pip install --quiet -r $(VENV)/requirements-cuda.txt '$(TF_CUDA)' setuptools
+	$(VENV)/bin/pip install --quiet -r $(VENV)/requirements-cuda.txt '$(TF_CUDA)'
 	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed
 	touch $@
