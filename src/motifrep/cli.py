@@ -78,8 +78,12 @@ example:
   motifrep filters results/synthetic/models/CNN-25/relu/trial_0/model.keras results/synthetic/data.h5 \\
       --out filters_cnn25 --motifs JASPAR2016 --window 19 --threshold 0.5
 
+  motifrep filters model.keras seqs.fa --out mine --motifs JASPAR2024:CORE:vertebrates --tf-table resources/tfs.tsv
+  motifrep filters model.keras seqs.fa --out mine --motifs H12CORE_meme_format.meme
+
 The first Tomtom run compiles memelite with numba (about 1-2 minutes) into --numba-cache;
-later runs reuse it.
+later runs reuse it. `make setup` compiles it ahead into the default cache
+(python -m motifrep.motifs.tomtom_cache DIR warms another).
 """
 
 
@@ -191,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "MA0079.5); a TF whose jaspar_id is not in --motifs is an error")
     p.add_argument("--numba-cache", metavar="DIR", default=None,
                    help="numba cache for the compiled Tomtom kernels (default: $NUMBA_CACHE_DIR if set, "
-                        "else ~/.cache/motifrep/numba)")
+                        "else ~/.cache/motifrep/numba, which make setup warms)")
     p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
