@@ -19,12 +19,14 @@ the motifs. The simulation's own motif source is config ``jaspar:``; the two may
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from motifrep.errors import ConfigError, FormatError
-from motifrep.motifs.meme import Motif, read_meme
+from motifrep.io import write_text
+from motifrep.motifs.meme import Motif, format_meme, read_meme
 
 #: Collections of the JASPAR database (pyjaspar's ``collection`` values).
 JASPAR_COLLECTIONS = ("CORE", "CNE", "PHYLOFACTS", "SPLICE", "POLII", "FAM", "PBM", "PBM_HOMEO", "PBM_HLH",
@@ -181,7 +183,7 @@ def load_database(database: MotifDatabase | str, resolve=None) -> list[Motif]:
     if isinstance(database, str):
         database = parse_database(database, resolve=resolve)
     if database.kind == "jaspar":
-        from motifrep.motifs.jaspar import fetch_collection
+        from motifrep.motifs.jaspar import fetch_collection  # deferred: config checks import this module
 
         return fetch_collection(database.release, database.collection, database.tax_group)
     path = Path(resolve(database.path) if resolve else database.path)
@@ -214,11 +216,6 @@ def export_database(spec: str, out) -> int:
     ConfigError
         A bad name, a MEME file name (nothing to export), or an empty collection.
     """
-    import logging
-
-    from motifrep.io import write_text
-    from motifrep.motifs.meme import format_meme
-
     database = parse_database(spec, "tomtom.database")
     if database.kind != "jaspar":
         raise ConfigError(f"tomtom.database {spec}: a MEME file is used as it is, not exported")
