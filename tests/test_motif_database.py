@@ -223,24 +223,26 @@ def test_comparison_database_paths(tmp_path):
     assert comparison_database(config) == str(tmp_path / "h12.meme")
 
 
-def _dry_run(workdir, database):
-    cmd = [SNAKEMAKE, "-n", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
+def _snakemake(workdir, database, *args):
+    cmd = [SNAKEMAKE, *args, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "1",
            "--config", f"tomtom={{database: {database}}}", "--configfile", str(REPO / "config" / "config.yaml")]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_snakemake_n_refuses_a_bad_database_and_plans_a_good_one(tmp_path):
-    bad = _dry_run(tmp_path, "JASPAR2099")
+def test_snakemake_n_refuses_a_bad_database_and_exports_a_good_one(tmp_path):
+    bad = _snakemake(tmp_path, "JASPAR2099", "-n")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     lines = [line for line in bad.stderr.splitlines() if line.startswith("motifrep: error:")]
     assert lines == ["motifrep: error: config tomtom.database: JASPAR2099: JASPAR2099 is not a JASPAR release "
                      "shipped with pyjaspar (JASPAR2014, JASPAR2016, JASPAR2018, JASPAR2020, JASPAR2022, "
                      "JASPAR2024, JASPAR2026) nor an existing MEME file"], bad.stderr[-2000:]
-    good = _dry_run(tmp_path, "JASPAR2024")
+    target = "results/motifdb/JASPAR2024_CORE_vertebrates.meme"
+    good = _snakemake(tmp_path, "JASPAR2024", target)  # the rule the workflow's Tomtom jobs need
     assert good.returncode == 0, good.stderr[-2000:]
-    plan = good.stdout + good.stderr
-    assert re.search(r"^motif_database\s+1\b", plan, re.M), plan[-3000:]
-    assert "results/motifdb/JASPAR2024_CORE_vertebrates.meme" in plan
+    assert re.search(r"^motif_database\s+1\b", good.stdout + good.stderr, re.M)
+    motifs = read_meme(tmp_path / target)
+    assert len(motifs) == 879 and {"MA0079.5", "MA0095.4"} <= {m.id for m in motifs}  # JASPAR 2024 CORE vertebrates
+    assert (tmp_path / "logs/jaspar/motif_database.log").is_file()
 
 
 # ------------------------------------------------------------------------------ report.html
