@@ -28,7 +28,7 @@ from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
 from motifrep.filters.scan import activation_pwms, filters_to_motifs, pwm_window
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
-from motifrep.motifs.meme import read_meme, write_meme
+from motifrep.motifs.meme import write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, check_database, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
 from motifrep.nn.inspect import conv_map, load_keras_model
