@@ -340,3 +340,21 @@ def test_cli_refuses_a_tf_table_the_database_lacks(planted_run, tmp_path, capsys
     assert rc == 1 and len(err) == 1 and err[0].startswith("motifrep: error: TF table ")
     assert "Arid3a's ID MA0151.1" in err[0] and str(db) in err[0]
     assert not out.exists()
+
+
+def test_report_html_draws_the_match_aligned_below_the_filter():
+    """Tomtom's offset o: the filter's first column sits over the target's column o (of the reverse
+    complement for '-'). o = 3: the filter is drawn 3 columns in; o = -2: the match is."""
+    target = Motif("MA0079.5", np.eye(4)[[0, 1, 2, 3, 0, 1, 2, 3]] * 0.9 + 0.025, name="SP1")
+    filters = [Motif("filter0", np.full((5, 4), 0.25) + np.eye(4)[[1, 2, 3, 0, 1]]),
+               Motif("filter1", np.full((5, 4), 0.25) + np.eye(4)[[0, 0, 0, 1, 2]])]
+    hits = _hits([("filter0", "MA0079.5", 1e-5, "+"), ("filter1", "MA0079.5", 1e-3, "-")])
+    hits["Optimal_offset"] = [3, -2]
+    table = filter_table(filters, filters, hits, [target], load_tf_table(TFS))
+    page = filter_report_html(table, filters, [target], hits, "t", [])
+    svgs = re.findall(r'<svg class="logo" width="(\d+)".*?<title>([^<]*)</title>(.*?)</svg>', page)
+    first_x = {title: float(re.search(r'x="([\d.]+)"', body).group(1)) for _, title, body in svgs}
+    widths = {title: int(w) for w, title, _ in svgs}
+    assert first_x["filter0"] == 3 * 12 + 0.5 and widths["filter0"] == (3 + 5) * 12
+    assert first_x["MA0079.5 (+)"] == 0.5 and widths["MA0079.5 (+)"] == 8 * 12
+    assert first_x["filter1"] == 0.5 and first_x["MA0079.5 (-)"] == 2 * 12 + 0.5 and widths["MA0079.5 (-)"] == 10 * 12

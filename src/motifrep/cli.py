@@ -60,7 +60,7 @@ strands; E <= EVALUE kept), and written to DIR:
   filters.tsv              one row per filter: sites, information, best match, hits
   filters.pdf              filter logos labelled with their best match
   report.html              one self-contained page: per filter its logo, best match (linked to
-                           JASPAR), the match's logo, E-value, hits, sites, information
+                           JASPAR), the match's logo aligned below, E-value, hits, sites, information
   tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
 
 Models: any Keras model with a Conv1D layer, saved as a .keras archive or a legacy .h5

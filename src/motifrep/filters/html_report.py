@@ -2,8 +2,8 @@
 
 :func:`filter_report_html` builds the page: what was run (model, layer, sequences, motif
 database, settings), a count of matched filters, and one row per filter with its logo, its
-best Tomtom match (ID linked to its JASPAR page for JASPAR IDs, name, the match's logo in the
-orientation Tomtom aligned it), E-value, number of hits, sites, information content (bits),
+best Tomtom match (ID linked to its JASPAR page for JASPAR IDs, name, the match's logo below
+the filter's, in the orientation and at the offset Tomtom aligned them), E-value, number of hits, sites, information content (bits),
 clipped width and, with a TF table, the ground-truth TFs it matches. :func:`write_filter_report_html`
 writes it atomically. Logos are inline SVG (:mod:`motifrep.motifs.svg_logo`): the page
 needs no other file and no network. Every name (model, layer, file, motif, TF) is HTML-escaped.
@@ -56,28 +56,39 @@ def _number(value, fmt: str) -> str:
     return format(value, fmt)
 
 
-def _best_orientation(hits: pd.DataFrame) -> dict[str, str]:
-    """Filter -> orientation (``+``/``-``) of its best hit (lowest E-value, first on ties)."""
-    if len(hits) == 0 or "Orientation" not in hits.columns:
+def _best_alignment(hits: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    """Filter -> (orientation, offset) of its best hit (lowest E-value, first on ties).
+
+    Tomtom's offset is the column of the target (reverse-complemented for ``-``) that the
+    filter's first column is aligned with; it is negative when the filter starts before it.
+    """
+    if len(hits) == 0 or not {"Orientation", "Optimal_offset"} <= set(hits.columns):
         return {}
     hits = hits.reset_index(drop=True)
     best = hits.loc[hits.groupby(hits["Query_ID"].astype(str), sort=False)["E-value"].idxmin().to_numpy()]
-    return dict(zip(best["Query_ID"].astype(str), best["Orientation"].astype(str)))
+    return {q: (str(o), int(off)) for q, o, off in zip(best["Query_ID"].astype(str), best["Orientation"],
+                                                       best["Optimal_offset"])}
 
 
-def _row(rec, filt: Motif, target: Motif | None, orientation: str, with_truth: bool) -> str:
+def _logos(filt: Motif, target: Motif | None, alignment: tuple[str, int]) -> str:
+    """The filter's logo, and below it its best match's, aligned as Tomtom aligned them."""
+    if target is None:
+        return logo_svg(filt, title=filt.id)
+    orientation, offset = alignment
+    pwm = target.pwm[::-1, ::-1] if orientation == "-" else target.pwm
+    return (logo_svg(filt, title=filt.id, pad=max(offset, 0))
+            + logo_svg(pwm, title=f"{target.id} ({orientation})", pad=max(-offset, 0)))
+
+
+def _row(rec, filt: Motif, target: Motif | None, alignment: tuple[str, int], with_truth: bool) -> str:
     """One table row of the per-filter table."""
-    cells = [f'<td class="text">{_esc(rec.filter)}</td>', f'<td class="logo">{logo_svg(filt, title=rec.filter)}</td>']
+    cells = [f'<td class="text">{_esc(rec.filter)}</td>',
+             f'<td class="logo">{_logos(filt, target if rec.best_match else None, alignment)}</td>']
     if rec.best_match:
-        pwm = target.pwm if target is not None else None
-        if pwm is not None and orientation == "-":
-            pwm = pwm[::-1, ::-1]
-        logo = logo_svg(pwm, title=rec.best_match) if pwm is not None else ""
         cells += [f'<td class="text">{_motif_link(rec.best_match, target)}</td>',
-                  f'<td class="text">{_esc(rec.best_match_name)}</td>', f'<td class="logo">{logo}</td>',
-                  f"<td>{_number(rec.best_evalue, '.2g')}</td>"]
+                  f'<td class="text">{_esc(rec.best_match_name)}</td>', f"<td>{_number(rec.best_evalue, '.2g')}</td>"]
     else:
-        cells += ['<td class="none" colspan="4">no match</td>']
+        cells += ['<td class="none" colspan="3">no match</td>']
     cells += [f"<td>{int(rec.n_hits)}</td>", f"<td>{_number(rec.n_sites, 'd')}</td>",
               f"<td>{_number(float(rec.information_bits), '.2f')}</td>", f"<td>{int(rec.clipped_width)}</td>"]
     if with_truth:
@@ -98,7 +109,7 @@ def filter_report_html(table: pd.DataFrame, clipped: list[Motif], motifs: list[M
     motifs : list of Motif
         The database compared with (the matches' logos and URLs).
     hits : pandas.DataFrame
-        The Tomtom hits ``table`` was built from (orientation of each best match).
+        The Tomtom hits ``table`` was built from (orientation and offset of each best match).
     title : str
         Page title (escaped here).
     about : list of (str, str)
@@ -113,10 +124,12 @@ def filter_report_html(table: pd.DataFrame, clipped: list[Motif], motifs: list[M
     """
     by_id = {m.id: m for m in motifs}
     filters = {m.id: m for m in clipped}
-    orientation = _best_orientation(hits)
-    head = ["filter", "logo", "best match", "name", "match logo", "E-value", "hits", "sites", "information (bits)",
+    alignment = _best_alignment(hits)
+    head = ["filter", "logo (best match below, aligned)", "best match", "name", "E-value", "hits", "sites",
+            "information (bits)",
             "width"] + (["ground-truth TF"] if with_truth else [])
-    rows = [_row(rec, filters[rec.filter], by_id.get(rec.best_match), orientation.get(rec.filter, "+"), with_truth)
+    rows = [_row(rec, filters[rec.filter], by_id.get(rec.best_match), alignment.get(rec.filter, ("+", 0)),
+                 with_truth)
             for rec in table.itertuples(index=False)]
     n_matched = int((table["n_hits"] > 0).sum())
     summary = f"{n_matched} of {len(table)} filters match a motif"
@@ -129,8 +142,8 @@ def filter_report_html(table: pd.DataFrame, clipped: list[Motif], motifs: list[M
         f'<p class="summary">{_esc(summary)}.</p><table><thead><tr>'
         + "".join(f"<th>{_esc(h)}</th>" for h in head)
         + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        "<p>Logos: information content (bits) against a uniform background; a match's logo is shown in the "
-        "orientation Tomtom aligned it. E-value: Tomtom's p-value times the number of database motifs.</p>"
+        "<p>Logos: information content (bits) against a uniform background; a filter's best match is drawn "
+        "below it, in the orientation and at the offset Tomtom aligned them. E-value: Tomtom's p-value times the number of database motifs.</p>"
         "</body></html>\n"
     )
 

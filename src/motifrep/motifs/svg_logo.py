@@ -85,7 +85,7 @@ def letter_heights(pwm) -> np.ndarray:
     return pwm * np.clip(information_content(pwm), 0.0, 2.0)[:, None]
 
 
-def logo_svg(pwm, column_px: float = 12.0, height_px: float = 48.0, title: str = "") -> str:
+def logo_svg(pwm, column_px: float = 12.0, height_px: float = 48.0, title: str = "", pad: int = 0) -> str:
     """One logo as an inline ``<svg>`` (needs :func:`glyph_defs` on the page).
 
     Letters are stacked smallest at the bottom, each ``p_b x information`` bits high; the box
@@ -99,6 +99,8 @@ def logo_svg(pwm, column_px: float = 12.0, height_px: float = 48.0, title: str =
         Width of one position and height of 2 bits, in pixels.
     title : str, optional
         Accessible title (escaped here).
+    pad : int, default 0
+        Empty positions drawn before the first (to align two logos).
 
     Returns
     -------
@@ -115,7 +117,7 @@ def logo_svg(pwm, column_px: float = 12.0, height_px: float = 48.0, title: str =
     heights = letter_heights(pwm)
     scale = height_px / 2.0
     parts = []
-    for col, row in enumerate(heights):
+    for col, row in enumerate(heights, start=max(int(pad), 0)):
         y = height_px
         for b in np.argsort(row, kind="stable"):
             h = row[b] * scale
@@ -124,7 +126,7 @@ def logo_svg(pwm, column_px: float = 12.0, height_px: float = 48.0, title: str =
             y -= h
             parts.append(f'<use href="#logo-{ALPHABET[b]}" x="{col * column_px + 0.5:.2f}" y="{y:.2f}" '
                          f'width="{column_px - 1:.2f}" height="{h:.2f}"/>')
-    width = len(heights) * column_px
+    width = (len(heights) + max(int(pad), 0)) * column_px
     label = f"<title>{html.escape(title)}</title>" if title else ""
     return (f'<svg class="logo" width="{width:.0f}" height="{height_px:.0f}" viewBox="0 0 {width:.2f} '
             f'{height_px:.2f}" role="img">{label}{"".join(parts)}</svg>')
