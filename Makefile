@@ -26,8 +26,13 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 INSTALL_TORCH = $(VENV)/bin/pip install --quiet --no-deps '$(TORCH_PIN)' 2> /dev/null \
 	|| $(VENV)/bin/pip install --quiet --no-deps --index-url $(TORCH_CPU_INDEX) '$(TORCH_PIN)'
 
-.PHONY: setup setup-bedtools run report test test-system lint clean
-setup: $(STAMP) setup-bedtools
+# memelite's Tomtom is compiled by numba on first use (~90 s); `make setup` compiles it once into
+# the workflow's cache (config tomtom.numba_cache, .numba_cache) and copies it into the one
+# `motifrep filters` uses ($NUMBA_CACHE_DIR, else ~/.cache/motifrep/numba). A few seconds when warm.
+NUMBA_CACHES ?= .numba_cache $(or $(NUMBA_CACHE_DIR),$(HOME)/.cache/motifrep/numba)
+
+.PHONY: setup setup-bedtools setup-numba run report test test-system lint clean
+setup: $(STAMP) setup-bedtools setup-numba
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +65,10 @@ setup-bedtools:
 	  else \
 	    echo "setup: bedtools not found; the in vivo route needs it: apt-get install bedtools (as root), or conda install -c bioconda bedtools"; \
 	  fi; }
+
+setup-numba: $(STAMP)
+	$(VENV)/bin/python -m motifrep.motifs.tomtom_cache $(NUMBA_CACHES) \
+	  || echo "setup: numba warm-up failed (see above); the first Tomtom run will compile instead (~90 s)"
 
 run: setup
 	$(SNAKEMAKE) --cores $(CORES)

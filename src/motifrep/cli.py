@@ -25,22 +25,21 @@ from pathlib import Path
 from motifrep.datasets.genome import read_fasta_onehot
 from motifrep.datasets.store import Dataset
 from motifrep.errors import FormatError, MotifrepError
+from motifrep.filters.conv_source import is_keras, open_conv_layer
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
 from motifrep.filters.scan import activation_pwms, filters_to_motifs
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
-from motifrep.motifs.jaspar import fetch_collection
-from motifrep.motifs.meme import read_meme, write_meme
-from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, load_tf_table
+from motifrep.motifs.meme import write_meme
+from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, check_database, load_tf_table
 from motifrep.motifs.tomtom import run_tomtom, write_tomtom_tsv
-from motifrep.filters.conv_source import is_keras, open_conv_layer
 from motifrep.nn.inspect import conv_map
 
 PROG = "motifrep"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 DEFAULT_MOTIFS = "JASPAR2016"
 DEFAULT_WINDOW = 19  # motifrep.filters.scan.P1_WINDOW (Koo & Eddy 2019); not imported here to keep --help fast
-OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf")
+OUTPUTS = ("filters.meme", "filters_unclipped.meme", "tomtom.tsv", "filters.tsv", "filters.pdf", "report.html")
 N_TOP = 10
 TORCH_MODEL_HELP = ("MODEL is then a PyTorch state dict (torch.save(model.state_dict(), ...)): MODULE (a .py file or "
                     "an importable module) is imported, FACTORY() called without arguments must return the "
@@ -65,6 +64,8 @@ strands; E <= EVALUE kept), and written to DIR:
   tomtom.tsv               Tomtom hits of the clipped filters (MEME's tomtom -text layout)
   filters.tsv              one row per filter: sites, information, best match, hits
   filters.pdf              filter logos labelled with their best match
+  report.html              one self-contained page: per filter its logo, best match (linked to
+                           JASPAR), the match's logo aligned below, E-value, hits, sites, information
   tfs.tsv                  (with --tf-table) per TF: recovered by any filter?
 
 PyTorch models (pip install 'motifrep[torch]'): a torch.export program (.pt2), a TorchScript
@@ -89,8 +90,12 @@ example:
   motifrep filters results/synthetic/models/CNN-25/relu/trial_0/model.keras results/synthetic/data.h5 \\
       --out filters_cnn25 --motifs JASPAR2016 --window 19 --threshold 0.5
 
+  motifrep filters model.keras seqs.fa --out mine --motifs JASPAR2024:CORE:vertebrates --tf-table resources/tfs.tsv
+  motifrep filters model.keras seqs.fa --out mine --motifs H12CORE_meme_format.meme
+
 The first Tomtom run compiles memelite with numba (about 1-2 minutes) into --numba-cache;
-later runs reuse it.
+later runs reuse it. `make setup` compiles it ahead into the default cache
+(python -m motifrep.motifs.tomtom_cache DIR warms another).
 """
 
 
@@ -178,9 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="conv layer: its name or its 1-based position among the Conv1D layers; default: the "
                         "first Conv1D layer")
     p.add_argument("--torch-model", metavar="MODULE:FACTORY", default=None, help=TORCH_MODEL_HELP)
-    p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
-                   help="motifs to match: a JASPAR release shipped with pyjaspar (JASPAR2014 ... JASPAR2024; "
-                        "its CORE vertebrates collection, offline) or a MEME motif file")
+    p.add_argument("--motifs", metavar="RELEASE[:COLL[:TAX]]|FILE.meme", default=DEFAULT_MOTIFS,
+                   help="motifs to match: a JASPAR release shipped with pyjaspar, JASPAR2014 ... JASPAR2026, "
+                        "optionally with collection and tax group (default CORE:vertebrates; e.g. JASPAR2024, "
+                        "JASPAR2024:CORE:vertebrates, JASPAR2022:CORE:plants; read offline), or a MEME motif file "
+                        "(a JASPAR download, HOCOMOCO v11-v13, your own)")
     p.add_argument("--window", metavar="N", type=_int_at_least(0, "window"), default=DEFAULT_WINDOW,
                    help="input columns cut around each site (19: Koo & Eddy 2019, 20: Koo & Ploenzke 2021); "
                         "0: the layer's receptive field")
@@ -197,10 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep Tomtom hits with E-value <= E")
     p.add_argument("--tf-table", metavar="FILE", default=None,
                    help="TSV with columns tf, jaspar_id, accepted_ids (as resources/tfs.tsv): fills the "
-                        "ground-truth columns of filters.tsv and writes tfs.tsv; without it they are empty")
+                        "ground-truth columns of filters.tsv and writes tfs.tsv; without it they are empty. "
+                        "JASPAR IDs match any version of their base (MA0079.3 or MA0079 accepts JASPAR 2024's "
+                        "MA0079.5); a TF whose jaspar_id is not in --motifs is an error")
     p.add_argument("--numba-cache", metavar="DIR", default=None,
                    help="numba cache for the compiled Tomtom kernels (default: $NUMBA_CACHE_DIR if set, "
-                        "else ~/.cache/motifrep/numba)")
+                        "else ~/.cache/motifrep/numba, which make setup warms)")
     p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
@@ -401,13 +410,14 @@ def load_sequences(path: Path, length: int | None, max_sequences: int | None):
 
 
 def load_motifs(spec: str):
-    """``(motifs, label)``: a pyjaspar release's CORE vertebrates, or a MEME file.
+    """``(motifs, label)``: a pyjaspar release's collection, or a MEME file.
 
     Parameters
     ----------
     spec : str
-        The ``--motifs`` value: a release name starting with ``JASPAR`` (any case; used when
-        no file of that name exists) or a MEME file path.
+        The ``--motifs`` value: ``JASPAR<year>[:COLLECTION[:TAX_GROUP]]`` (release name any
+        case; collection default CORE, tax group default vertebrates; used when no file of that
+        name exists) or a MEME file path (:mod:`motifrep.motifs.database`).
 
     Returns
     -------
@@ -419,25 +429,17 @@ def load_motifs(spec: str):
     Raises
     ------
     MotifrepError
-        A ``JASPAR...`` name that is not a release shipped with pyjaspar.
+        A ``JASPAR...`` name that is not a release shipped with pyjaspar, an unknown collection
+        or tax group, or a name that is neither a release nor an existing file.
     FormatError
-        Neither an existing file nor a release name, a directory, or a malformed MEME file.
+        A directory, or a malformed MEME file.
     """
+    from motifrep.motifs.database import load_database, parse_database
 
-    path = Path(spec)
-    if spec.upper().startswith("JASPAR") and not path.exists():
-        from pyjaspar import jaspar_releases
-
-
-        release = spec.upper()
-        if release not in jaspar_releases:
-            raise MotifrepError(f"--motifs {spec}: not a JASPAR release shipped with pyjaspar "
-                                f"({', '.join(sorted(jaspar_releases))}) nor an existing MEME file")
-        return fetch_collection(release, "CORE", "vertebrates"), f"{release} CORE vertebrates"
-    if not path.exists():
-        raise FormatError(f"--motifs {spec}: neither a MEME file nor a JASPAR release name (e.g. JASPAR2016)")
-    _check_file(path, "MEME motif file")
-    return read_meme(path), str(path)
+    database = parse_database(spec, "--motifs")
+    if database.kind == "meme":
+        _check_file(Path(spec), "MEME motif file")
+    return load_database(database), database.label
 
 
 def _empty_tf_table():
@@ -482,10 +484,16 @@ def cmd_filters(args) -> int:
     if out.exists() and not out.is_dir():
         raise MotifrepError(f"--out {out}: exists and is not a directory")
 
-    from motifrep.filters.logos import filter_logo_figure  # deferred: matplotlib, not needed for --help or bad input
+    from motifrep.filters.html_report import (
+        write_filter_report_html,  # deferred like the logos
+    )
+    from motifrep.filters.logos import (
+        filter_logo_figure,  # deferred: matplotlib, not needed for --help or bad input
+    )
 
     tf_table = load_tf_table(args.tf_table) if args.tf_table is not None else _empty_tf_table()
     motifs, motifs_label = load_motifs(args.motifs)
+    check_database(tf_table, (m.id for m in motifs), args.tf_table, motifs_label)  # ground truth matched by base ID
 
     if is_keras(model_path, args.torch_model):
         _import_keras()
@@ -516,6 +524,15 @@ def cmd_filters(args) -> int:
         writes.append((write_tsv, "tfs.tsv", recovered_tfs(table, tf_table, hits)))
     writes.append((lambda path, panels: filter_logo_figure(panels, [path]), "filters.pdf",
                    [{"label": f"{model.name} {conv_name}", "motifs": clipped, "labels": labels}]))
+    about = [("model", f"{model_path} ({model.name})"), ("layer", f"{conv_name} (conv layer {model.index})"),
+             ("sequences", f"{len(X)} {seq_what} {seq_path}"), ("motif database", f"{motifs_label} ({len(motifs)} motifs)"),
+             ("settings", f"{width}-column windows, threshold {args.threshold:g}, {args.weighting} weighting, "
+                          f"edges {args.edges}, Tomtom E <= {args.evalue:g}")]
+    if args.tf_table is not None:
+        about.append(("TF table", str(args.tf_table)))
+    writes.append((lambda path, _: write_filter_report_html(
+        path, table, clipped, motifs, hits, f"What did {model.name} {conv_name} learn?", about,
+        with_truth=args.tf_table is not None), "report.html", None))
     written: list[Path] = []
     try:
         for write, name, data in writes:

@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from motifrep.errors import ConfigError
+from motifrep.motifs.database import parse_database
 from motifrep.nn.zoo import (
     ACTIVATION_NAMES,
     check_model_fits,
@@ -24,7 +25,7 @@ from motifrep.nn.zoo import (
 )
 
 # Folders under results/ that are not data sets.
-RESERVED = {"jaspar", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
+RESERVED = {"jaspar", "motifdb", "experiments", "figures", "tables", "versions.tsv", "tomtom_engine.tsv", "downloads", "genomes"}
 # Training and filter keys that change no result: never parameters of a rule.
 RESOURCE_KEYS = {"threads", "mem_mb", "runtime", "require_gpu", "in_memory_max_gb"}
 # Every name that becomes part of a file path (data sets, experiments, figures, models, activations,
@@ -726,8 +727,13 @@ def check_files(config: dict, resolve) -> None:
     Raises
     ------
     ConfigError
-        A named file does not exist, with its config key.
+        A named file does not exist, with its config key; a ``tomtom.database`` that is
+        neither a JASPAR release shipped with pyjaspar (with a known collection and tax group)
+        nor an existing MEME file (:func:`motifrep.motifs.database.parse_database`).
     """
+    database = (config.get("tomtom") or {}).get("database")
+    if database is not None:
+        parse_database(database, "config tomtom.database:", resolve)
     for key, path in config_files(config):
         if not Path(resolve(path)).is_file():
             raise ConfigError(f"config {key}: file {path} not found (relative paths: working directory, then "

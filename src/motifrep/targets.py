@@ -12,9 +12,11 @@ from pathlib import Path
 
 from motifrep.config import experiment_runs
 from motifrep.errors import ConfigError
+from motifrep.motifs.database import parse_database
 from motifrep.nn.zoo import first_activation_of
 
 JASPAR_MEME = "results/jaspar/motifs.meme"
+MOTIF_DB = "results/motifdb/{name}.meme"
 DATA = "results/{dataset}/data.h5"
 RUN = "results/{dataset}/models/{model}/{activation}/trial_{trial}"
 MODEL = f"{RUN}/model.keras"
@@ -95,6 +97,44 @@ def tf_table_of(config: dict, dataset: str, resolve=_identity) -> str:
     """
     spec = config["datasets"][dataset]
     return resolve(spec[TF_TABLE_KEYS.get(spec["kind"], "experiments")])
+
+
+def comparison_database(config: dict, resolve=_identity) -> str:
+    """The MEME file Tomtom compares filters with (config ``tomtom.database``).
+
+    ``null`` (the default), or the JASPAR release, collection and tax group that ``jaspar:``
+    exports from pyjaspar already: the simulation's own motifs, :data:`JASPAR_MEME`. Another
+    ``JASPAR<year>[:COLLECTION[:TAX_GROUP]]``: its export, ``results/motifdb/<RELEASE>_<COLLECTION>_<TAX>.meme``
+    (rule ``motif_database``). A MEME file: that file (``resolve``\ d).
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    resolve : callable, optional
+        Maps a path written in the config to the one to read (default: unchanged).
+
+    Returns
+    -------
+    str
+        The path of the comparison database's MEME file.
+
+    Raises
+    ------
+    ConfigError
+        A bad ``tomtom.database`` (:func:`motifrep.motifs.database.parse_database`).
+    """
+    spec = (config.get("tomtom") or {}).get("database")
+    if spec is None:
+        return JASPAR_MEME
+    database = parse_database(spec, "config tomtom.database:", resolve)
+    if database.kind == "meme":
+        return resolve(database.path)
+    jaspar = config["jaspar"]
+    if jaspar["source"] == "pyjaspar" and (jaspar["release"], jaspar["collection"], jaspar["tax_group"]) == (
+            database.release, database.collection, database.tax_group):
+        return JASPAR_MEME
+    return MOTIF_DB.format(name=database.file_stem)
 
 
 def datasets_of(config: dict, kind: str) -> list[str]:

@@ -80,6 +80,8 @@ try:
     check_resources(
         config, "results", memory=machine_memory() if workflow.local_exec else None
     )
+    # The motifs Tomtom compares filters with (tomtom.database; default the simulation's own).
+    COMPARISON_DB = targets.comparison_database(config, resolve_path)
 except MotifrepError as exc:
     config_error(exc)
 

@@ -3,6 +3,7 @@ rule logo_figure:
         filters=figure_filters,
         tomtom=figure_tomtom,
         jaspar=JASPAR_MEME,
+        database=COMPARISON_DB,
         tf_table=figure_tf_table,
     output:
         png=report(

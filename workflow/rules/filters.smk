@@ -39,7 +39,7 @@ rule tomtom_engine:
 rule tomtom:
     input:
         filters=FILTERS,
-        jaspar=JASPAR_MEME,
+        jaspar=COMPARISON_DB,
         engine="results/tomtom_engine.tsv",
     output:
         TOMTOM,
@@ -66,7 +66,7 @@ rule filter_report:
         clipped=FILTERS,
         sites=f"{RUN}/filters/layer{{layer}}_sites.tsv",
         tomtom=TOMTOM,
-        jaspar=JASPAR_MEME,
+        jaspar=COMPARISON_DB,
         tf_table=dataset_tf_table,
     output:
         filters=FILTER_REPORT,

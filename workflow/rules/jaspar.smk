@@ -34,3 +34,21 @@ else:
             sha256=config["jaspar"]["sha256"],
         script:
             "../scripts/jaspar_download.py"
+
+
+if COMPARISON_DB.startswith("results/motifdb/"):
+
+    rule motif_database:
+        output:
+            COMPARISON_DB,
+        log:
+            "logs/jaspar/motif_database.log",
+        conda:
+            ENV
+        resources:
+            mem_mb=1000,
+            runtime=10,
+        params:
+            database=config["tomtom"]["database"],
+        script:
+            "../scripts/motif_database.py"

@@ -50,6 +50,7 @@ rule match_statistics:
         filters=analysed_filters,
         tomtom=analysed_tomtom,
         tf_table=experiment_tf_table,
+        database=COMPARISON_DB,
     output:
         table=report(
             f"{EXP}/match_statistics.tsv",

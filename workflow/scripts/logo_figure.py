@@ -14,5 +14,6 @@ run_script(
         sm.params.ground_truth,
         [sm.output.png, sm.output.pdf],
         from_param_text(sm.params.title),
+        database_meme=sm.input.database,
     ),
 )

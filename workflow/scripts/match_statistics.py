@@ -5,5 +5,12 @@ from motifrep.runner import run_script
 
 run_script(
     snakemake,
-    lambda sm: match_table(sm.params.runs, sm.input.tf_table, sm.output.table, sm.output.summary, sm.params.order),
+    lambda sm: match_table(
+        sm.params.runs,
+        sm.input.tf_table,
+        sm.output.table,
+        sm.output.summary,
+        sm.params.order,
+        database=sm.input.database,
+    ),
 )

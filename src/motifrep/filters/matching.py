@@ -15,7 +15,8 @@ counts in the denominator.
     fraction of filters with at least one hit (E-value below the tomtom threshold).
 ``match_ground_truth``
     fraction of filters whose hits include at least one JASPAR ID accepted for any of
-    the simulated TFs (``accepted_ids`` of the TF table, ``resources/tfs.tsv``).
+    the simulated TFs (``accepted_ids`` of the TF table, ``resources/tfs.tsv``); a JASPAR ID
+    accepts any version of its base (``MA0079.3`` accepts JASPAR 2024's ``MA0079.5``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ import pandas as pd
 from motifrep.errors import FormatError, MotifrepError
 from motifrep.io import write_tsv
 from motifrep.motifs.meme import read_meme
+from motifrep.motifs.database import jaspar_base
 from motifrep.motifs.tf_table import (
     accepted_id_map,
     as_tf_table,
+    check_database,
     check_hits,
     load_tf_table,
+    tfs_accepting,
 )
 from motifrep.motifs.tomtom import read_tomtom_tsv
 from motifrep.summary import summarise
@@ -81,7 +85,7 @@ def match_statistics(hits: pd.DataFrame, n_filters: int, tf_table, evalue_thresh
     if n_any > n_filters:
         raise MotifrepError(f"tomtom hits name {n_any} distinct filters, more than n_filters = {n_filters}")
     accepted = set(accepted_id_map(table))
-    is_gt = hits["Target_ID"].astype(str).isin(accepted)
+    is_gt = hits["Target_ID"].astype(str).map(jaspar_base).isin(accepted)
     n_gt = int(queries[is_gt.to_numpy()].nunique())
     return {
         "n_filters": n_filters,
@@ -130,11 +134,12 @@ def filter_best_matches(hits: pd.DataFrame, tf_table=None) -> pd.DataFrame:
         best = hits.reset_index(drop=True).loc[idx.to_numpy(), columns].reset_index(drop=True)
     if tf_table is not None:
         id_map = accepted_id_map(as_tf_table(tf_table))
-        best["tf"] = pd.Series([",".join(id_map.get(t, [])) for t in best["Target_ID"]], dtype=str, index=best.index)
+        best["tf"] = pd.Series([",".join(tfs_accepting(id_map, t)) for t in best["Target_ID"]], dtype=str,
+                               index=best.index)
     return best
 
 
-def match_table(runs, tf_table, out_table, out_summary, order) -> None:
+def match_table(runs, tf_table, out_table, out_summary, order, database=None) -> None:
     """methods §5.3: the match fractions of every run, and their mean ± std over trials.
 
     Per (model, activation, trial, layer) the fractions of filters matching any /
@@ -157,6 +162,9 @@ def match_table(runs, tf_table, out_table, out_summary, order) -> None:
         TSV of mean and sample sd over trials per model, activation and layer.
     order : sequence of str or None
         Model order of the summary (:func:`motifrep.summary.summarise`).
+    database : str or os.PathLike, optional
+        MEME file of the motifs the filters were compared with: every TF of ``tf_table`` must
+        be in it (:func:`motifrep.motifs.tf_table.check_database`); None: not checked.
 
     Returns
     -------
@@ -168,12 +176,14 @@ def match_table(runs, tf_table, out_table, out_summary, order) -> None:
         A malformed TF table, MEME file or Tomtom table, or a Tomtom table naming a filter
         that is not in its filter file.
     MotifrepError
-        As :func:`match_statistics`.
+        As :func:`match_statistics`; a TF of ``tf_table`` that ``database`` lacks (ConfigError).
     """
     import logging
 
 
     tfs = load_tf_table(tf_table)
+    if database is not None:
+        check_database(tfs, (m.id for m in read_meme(database)), tf_table, database)
     rows = []
     for run in runs:
         filters = read_meme(run["filters"])

@@ -11,7 +11,8 @@ Conventions:
   :func:`motifrep.motifs.tomtom.run_tomtom`), already limited to significant pairs; every row
   counts as a hit.
 * A filter *matches* a TF when ANY of its hits (not only the best) is one of the TF's
-  ``accepted_ids`` (as :func:`motifrep.filters.matching.match_statistics` counts it).
+  ``accepted_ids`` (as :func:`motifrep.filters.matching.match_statistics` counts it), a JASPAR
+  ID in any version of its base (:func:`motifrep.motifs.tf_table.accepted_id_map`).
 * ``n_sites`` is the ``nsites=`` of the unclipped motif in its MEME file (``<NA>`` if the
   file has none). Note that :func:`motifrep.filters.scan.filters_to_motifs` (and the authors'
   files) write the motif *width* there, not the number of activation sites, so
@@ -31,7 +32,8 @@ from motifrep.errors import FormatError, MotifrepError
 from motifrep.io import write_tsv
 from motifrep.motifs.information import information_content
 from motifrep.motifs.meme import Motif, read_meme
-from motifrep.motifs.tf_table import accepted_id_map, check_hits, load_tf_table
+from motifrep.motifs.database import jaspar_base
+from motifrep.motifs.tf_table import accepted_id_map, check_database, check_hits, load_tf_table, tfs_accepting
 from motifrep.motifs.tomtom import read_tomtom_tsv
 
 FILTER_COLUMNS = ["filter", "n_sites", "no_sites", "information_bits", "clipped_width", "best_match",
@@ -69,7 +71,7 @@ def _ground_truth(hits: pd.DataFrame, tf_table: pd.DataFrame) -> dict[str, str]:
     order = {tf: i for i, tf in enumerate(tf_table["tf"])}
     found: dict[str, set[str]] = {}
     for query, target in zip(hits["Query_ID"].astype(str), hits["Target_ID"].astype(str)):
-        found.setdefault(query, set()).update(id_map.get(target, []))
+        found.setdefault(query, set()).update(tfs_accepting(id_map, target))
     return {q: ",".join(sorted(tfs, key=order.__getitem__)) for q, tfs in found.items()}
 
 
@@ -176,11 +178,11 @@ def recovered_tfs(table: pd.DataFrame, tf_table: pd.DataFrame, hits: pd.DataFram
         raise MotifrepError(f"filter table lacks column(s) {', '.join(missing)} (expected filter_table's output)")
     _check_known(hits, table["filter"].astype(str))
     per_filter = {f: set(g.split(",")) - {""} for f, g in zip(table["filter"].astype(str), table["ground_truth_tf"])}
-    queries, targets = hits["Query_ID"].astype(str), hits["Target_ID"].astype(str)
+    queries, targets = hits["Query_ID"].astype(str), hits["Target_ID"].astype(str).map(jaspar_base)
     rows = []
     for tf, accepted in zip(tf_table["tf"], tf_table["accepted_ids"]):
         filters = {f for f, tfs in per_filter.items() if tf in tfs}
-        evalues = hits.loc[queries.isin(filters) & targets.isin(accepted), "E-value"]
+        evalues = hits.loc[queries.isin(filters) & targets.isin({jaspar_base(a) for a in accepted}), "E-value"]
         rows.append({"tf": tf, "recovered": bool(filters), "n_filters": len(filters),
                      "best_evalue": float(evalues.min()) if len(evalues) else np.nan})
     return pd.DataFrame(rows, columns=TF_COLUMNS)
@@ -204,7 +206,9 @@ def make_filter_report(unclipped_meme: str | os.PathLike, clipped_meme: str | os
     """Workflow step: the per-filter and per-TF report of one run's filters.
 
     Writes :func:`filter_table` to ``out_filters_tsv`` and :func:`recovered_tfs` to
-    ``out_tfs_tsv`` (each atomically, TSV without index); ``sites_tsv``: the site counts.
+    ``out_tfs_tsv`` (each atomically, TSV without index); ``sites_tsv``: the site counts. A TF
+    of the table that ``jaspar_meme`` (the database compared with) lacks is refused
+    (:func:`motifrep.motifs.tf_table.check_database`).
 
     Parameters
     ----------
@@ -231,14 +235,18 @@ def make_filter_report(unclipped_meme: str | os.PathLike, clipped_meme: str | os
     FormatError
         A malformed input file, a sites table that does not list exactly the filters, or
         the inconsistencies :func:`filter_table` refuses (prefixed with the files' names).
+    ConfigError
+        A TF of the table is not in ``jaspar_meme``.
     """
 
     tfs = load_tf_table(tf_table_tsv)
     hits = read_tomtom_tsv(tomtom_tsv)
     unclipped = read_meme(unclipped_meme)
     n_sites = None if sites_tsv is None else _read_sites(sites_tsv, [m.id for m in unclipped])
+    targets = read_meme(jaspar_meme)
+    check_database(tfs, (m.id for m in targets), tf_table_tsv, jaspar_meme)
     try:
-        table = filter_table(unclipped, read_meme(clipped_meme), hits, read_meme(jaspar_meme), tfs, n_sites)
+        table = filter_table(unclipped, read_meme(clipped_meme), hits, targets, tfs, n_sites)
     except FormatError as exc:
         raise FormatError(f"filter report of {clipped_meme} and {tomtom_tsv}: {exc}") from None
     tf_rows = recovered_tfs(table, tfs, hits)

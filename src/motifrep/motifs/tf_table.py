@@ -5,9 +5,15 @@ lines and the header ``tf  jaspar_id  accepted_ids``: one row per TF, the JASPAR
 generates (or stands for) it, and the comma-separated JASPAR IDs a Tomtom hit may name for the
 hit to count as that TF (the matrix itself and its accepted look-alikes).
 
-:func:`load_tf_table` reads and checks it; :func:`accepted_id_map` inverts it (JASPAR ID ->
-TFs); :func:`as_tf_table` accepts a path or an already loaded table; :func:`check_hits` is the
-one check that a Tomtom hit table has the columns the match statistics read. The match
+JASPAR IDs match by base: an accepted ``MA0079.3`` (or a bare base, ``MA0079``) accepts a hit to
+any version of ``MA0079``, so a table written for JASPAR 2016 (SP1 = ``MA0079.3``) counts hits
+against JASPAR 2024 (SP1 = ``MA0079.5``) alike. Other IDs (HOCOMOCO, your own) match exactly.
+
+:func:`load_tf_table` reads and checks it; :func:`accepted_id_map` inverts it (match key ->
+TFs) and :func:`tfs_accepting` looks a hit's target up in it; :func:`check_database` refuses a
+table whose TFs are not in the motif database compared with; :func:`as_tf_table` accepts a
+path or an already loaded table; :func:`check_hits` is the one check that a Tomtom hit table
+has the columns the match statistics read. The match
 fractions themselves live in :mod:`motifrep.filters.matching`, the per-filter and per-TF
 report in :mod:`motifrep.filters.report`.
 """
@@ -19,8 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from motifrep.errors import FormatError, MotifrepError
+from motifrep.errors import ConfigError, FormatError, MotifrepError
 from motifrep.io import tsv_records
+from motifrep.motifs.database import jaspar_base
 
 TF_TABLE_COLUMNS = ["tf", "jaspar_id", "accepted_ids"]
 
@@ -70,12 +77,58 @@ def load_tf_table(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def accepted_id_map(tf_table: pd.DataFrame) -> dict[str, list[str]]:
-    """JASPAR ID -> the TFs (table order) that accept it as a ground-truth match."""
+    """Match key -> the TFs (table order) that accept it as a ground-truth match.
+
+    The key of a JASPAR ID is its base (``MA0079.3`` -> ``MA0079``,
+    :func:`motifrep.motifs.database.jaspar_base`), of any other ID the ID itself; look a hit's
+    target up with :func:`tfs_accepting`.
+    """
     out: dict[str, list[str]] = {}
     for tf, ids in zip(tf_table["tf"], tf_table["accepted_ids"]):
         for jaspar_id in ids:
-            out.setdefault(jaspar_id, []).append(tf)
+            tfs = out.setdefault(jaspar_base(jaspar_id), [])
+            if tf not in tfs:
+                tfs.append(tf)
     return out
+
+
+def tfs_accepting(id_map: dict[str, list[str]], target_id: str) -> list[str]:
+    """The TFs of :func:`accepted_id_map` that accept a hit to ``target_id`` (any version of a JASPAR base)."""
+    return id_map.get(jaspar_base(str(target_id)), [])
+
+
+def check_database(tf_table: pd.DataFrame, target_ids, table_name, database_label) -> None:
+    """ConfigError unless every TF's ``jaspar_id`` (any version of its JASPAR base) is a target.
+
+    A ground-truth TF that the motif database compared with does not hold could never be
+    matched: its fractions would be a silent zero.
+
+    Parameters
+    ----------
+    tf_table : pandas.DataFrame
+        The TF table (:func:`load_tf_table`).
+    target_ids : iterable of str
+        The IDs of the database's motifs.
+    table_name, database_label : str
+        The table and the database, for the message.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ConfigError
+        One line naming the first TF (table order) whose ID is not in the database.
+    """
+    bases = {jaspar_base(str(t)) for t in target_ids}
+    for tf, jaspar_id in zip(tf_table["tf"], tf_table["jaspar_id"]):
+        base = jaspar_base(jaspar_id)
+        if base not in bases:
+            version = f" (nor any other version of {base})" if base != jaspar_id else ""
+            raise ConfigError(f"TF table {table_name}: {tf}'s ID {jaspar_id}{version} is not in the motif database "
+                              f"{database_label}, so its hits could never count as ground truth; use a database "
+                              f"that has it or a TF table with this database's IDs")
 
 
 def as_tf_table(tf_table) -> pd.DataFrame:

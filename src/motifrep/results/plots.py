@@ -199,7 +199,8 @@ def _motif_names(jaspar_meme) -> tuple[dict, dict]:
     return {m.id: m for m in motifs}, {m.id: m.name for m in motifs}
 
 
-def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, title=None) -> None:
+def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, title=None,
+                     database_meme=None) -> None:
     """Filter logos per panel, each labelled with its best significant JASPAR match.
 
     ``panels``: dicts with label, filters (MEME), tomtom (TSV); ``ground_truth``: add the
@@ -212,7 +213,8 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
     panels : iterable of dict
         ``label``, ``filters`` (MEME path), ``tomtom`` (hit TSV path) per panel.
     jaspar_meme : str or os.PathLike
-        The JASPAR motifs (names of the matches, and the ground-truth matrices).
+        The simulation's JASPAR motifs (the ground-truth matrices; the names of the matches too
+        unless ``database_meme`` is given).
     tf_table : str or os.PathLike
         The TF table (read only with ``ground_truth``).
     ground_truth : bool
@@ -221,6 +223,9 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
         Output files (``.png``, ``.pdf``, ``.svg``).
     title : str, optional
         Figure title.
+    database_meme : str or os.PathLike, optional
+        The motifs the filters were compared with (config ``tomtom.database``): the names of
+        the matches.
 
     Returns
     -------
@@ -237,6 +242,8 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
     """
 
     by_id, names = _motif_names(jaspar_meme)
+    if database_meme is not None:
+        names = _motif_names(database_meme)[1]
     sections = []
     for panel in panels:
         best = filter_best_matches(read_tomtom_tsv(panel["tomtom"]))
