@@ -43,6 +43,25 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = time.perf_counter()
+#: --tiny: packages the GPU machine lacks, refused at import in this process and its children (workers, probes)
+#: so that the CPU check runs the device's import path
+WITHOUT_ENV = "MOTIFREP_GPU_CHECK_WITHOUT"
+
+
+class _Without:
+    """A meta-path finder that refuses the top-level packages named in ``$MOTIFREP_GPU_CHECK_WITHOUT``."""
+
+    def __init__(self, names):
+        self.names = set(names)
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"{name}: not on the GPU machine (gpu_check --tiny emulates its package set)")
+        return None
+
+
+if os.environ.get(WITHOUT_ENV):
+    sys.meta_path.insert(0, _Without(os.environ[WITHOUT_ENV].split()))
 
 
 def say(msg: str) -> None:
@@ -221,18 +240,22 @@ def analyse_run(item: dict) -> list[dict]:
     return rows
 
 
-def _cpu_only_init() -> None:
+def _cpu_only_init(backend: str) -> None:
     os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 
-def analyse(done: list[dict], jobs: list[dict], settings: dict, jaspar: Path, numba_cache: Path, workers: int):
+def analyse(done: list[dict], jobs: list[dict], settings: dict, jaspar: Path, numba_cache: Path, workers: int,
+            backend: str):
     """Filters and Tomtom of every finished run in a CPU process pool; the match_table runs."""
     by_run = {j["run"]: j for j in jobs}
     deep = settings["filters"].get("deep_layers") or {}
     items = [{**by_run[d["run"]], "layers": [1, *deep.get(d["model"], [])], "filters": settings["filters"],
               "tomtom": settings["tomtom"], "jaspar": str(jaspar), "numba_cache": str(numba_cache)} for d in done]
-    with mp.get_context("spawn").Pool(max(1, workers), initializer=_cpu_only_init) as pool:
+    with mp.get_context("spawn").Pool(max(1, workers), initializer=_cpu_only_init,
+                                              initargs=(backend,)) as pool:
         return [row for rows in pool.map(analyse_run, items) for row in rows]
 
 
@@ -369,7 +392,8 @@ def run(args) -> int:
     t_grid = time.perf_counter() - t_grid
     compiling.wait()
     t_an = time.perf_counter()
-    runs = analyse(done, jobs, settings, args.jaspar, numba_cache, min(len(done), args.workers, os.cpu_count() or 1))
+    runs = analyse(done, jobs, settings, args.jaspar, numba_cache, min(len(done), args.workers, os.cpu_count() or 1),
+                   args.backend)
     table_md = tables(done, runs, settings, args.out, args.work) if done else None
     t_an = time.perf_counter() - t_an
     if samples:
