@@ -13,7 +13,8 @@ Run by bench/gpu_check.sh (which installs the carried wheels first); see its hea
    (:func:`motifrep.nn.devices.bind_device`, ``--jobs-per-gpu`` slots per device) and training
    with the workflow's :func:`motifrep.nn.train.train`. Jobs go trial by trial (every model's
    trial 0 first), and a job starts only while its expected duration (the median of the jobs done
-   so far, else the probe's s/epoch x ``--expect-epochs``) fits in ``--budget`` seconds; jobs
+   so far, else the probe's s/epoch x ``--expect-epochs``; the first ``--workers`` jobs always start)
+   fits in ``--budget`` seconds; jobs
    still running at budget + ``--grace`` are stopped. What ran is "the slice", printed;
 4. filters (layer 1 and config ``filters.deep_layers``) and Tomtom (memelite) of every finished
    run, on the CPU in a process pool;
@@ -152,10 +153,12 @@ def run_grid(jobs: list[dict], args, expect_s: float) -> tuple[list[dict], list[
     for p in procs:
         p.start()
     start, queue, running, done, failed = time.perf_counter(), list(jobs), {}, [], []
-    idle = list(range(args.workers))
+    idle, launched = list(range(args.workers)), 0
     while queue or running:
-        while idle and queue and (time.perf_counter() - start + _expected(done, expect_s) <= args.budget):
-            job = queue.pop(0)
+        # the first wave always starts; later jobs only while their expected time fits the budget
+        while idle and queue and (launched < args.workers
+                                  or time.perf_counter() - start + _expected(done, expect_s) <= args.budget):
+            job, launched = queue.pop(0), launched + 1
             running[idle.pop(0)] = job
             tasks.put(job)
         if not running:

@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.."
 CARRY=.gpu_check
 PY=${PYTHON:-python3}
 # Wheels the machine lacks (its package list: /work/.library/device/KINDS.md): Keras 3 and the two
-# of its needs not there (namex, optree); memelite (Tomtom). numpy, pandas, h5py, scipy, numba,
+# of its needs not there (namex, optree); memelite (Tomtom) and its need pyfaidx. numpy, pandas, h5py, scipy, numba,
 # scikit-learn, pyyaml, matplotlib, absl-py, rich, ml-dtypes, packaging are there.
-WHEELS="keras==3.15.1 namex==0.1.0 optree==0.20.0 memelite==0.5.0"
+WHEELS="keras==3.15.1 namex==0.1.0 optree==0.20.0 memelite==0.5.0 pyfaidx==0.9.2.2"
 
 prepare() {
     local exclude
@@ -66,7 +66,7 @@ tiny() {
     PYTHONPATH=$PWD/src:${PYTHONPATH:-} "$PY" -c "from motifrep.motifs.jaspar import export_collection as e; \
 e('$work/JASPAR2016.meme')"
     # the device's import path: what it lacks is refused (bench/gpu_check.py, MOTIFREP_GPU_CHECK_WITHOUT)
-    MOTIFREP_GPU_CHECK_WITHOUT="tensorflow pyjaspar shap logomaker jsonschema snakemake pyfaidx pybedtools pysam" \
+    MOTIFREP_GPU_CHECK_WITHOUT="tensorflow pyjaspar shap logomaker jsonschema snakemake pybedtools pysam" \
         PYTHONPATH=$PWD/src:${PYTHONPATH:-} PYTHONUNBUFFERED=1 "$PY" bench/gpu_check.py --tiny \
         --jaspar "$work/JASPAR2016.meme" --out "${OUT:-$work/out}" --work "$work/work" "$@"
 }
