@@ -5,6 +5,7 @@
     python bench/benchmark.py --models CNN-deep:relu CNN-deep:exponential --task3-models CNN-local CNN-dist \
         --threads 1 --analysis                        # P2: task-1 CNN-deep, task-3 models and simulation
     python bench/benchmark.py --streamed --threads 1   # in vivo size: 1,000 nt streamed / in memory vs 200 nt
+    python bench/benchmark.py --backends                # TensorFlow vs JAX vs PyTorch (+ tangermeme), 1 thread
 
 A model is NAME or NAME:ACTIVATION (first-layer activation). ``--task3-models`` are trained on
 a simulated P2 task-3 set (20,000 sequences: 10,000 positive, 10,000 negative).
@@ -20,6 +21,13 @@ second call in the same process.
 streamed, in memory, 200 nt in memory), each in a fresh process that stops after ``--batches``
 timed batches and then validates, predicts the test set and saves as the workflow does; it
 reports sequences/s, nucleotides/s (and relative to 200 nt) and the job's peak RSS.
+
+``--backends [B ...]`` (only this) compares the Keras backends (default tensorflow, jax, torch), each
+in its own process pinned to one CPU: s/epoch of ``--backend-models`` (default CNN-2, CNN-deep,
+CNN-local; task-3 models on the task-3 set) and attribution sequences/s of CNN-local (saliency,
+ISM, DeepSHAP on TensorFlow only) on ``--attribution-n`` sequences, with ratios; and the peer
+tangermeme (PyTorch; ``pip install .[bench]``) on the same architecture (``--no-peer``: skip).
+See bench/backends.py.
 
 Training runs the workflow's own code path (HDF5 set -> batch stream -> Keras fit) on the
 full-size P1 synthetic set; seconds per epoch are the median of epochs 2.. (epoch 1
@@ -51,6 +59,8 @@ from motifrep.nn.build import build_model
 from motifrep.nn.runtime import configure_tensorflow
 from motifrep.nn.train import train
 from motifrep.nn.zoo import load_zoo
+
+import backends  # bench/backends.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -364,6 +374,19 @@ def _parser() -> argparse.ArgumentParser:
                         help="only this: build an in vivo (encode route) set from a random genome of MEGABASES Mb "
                              "and 12 experiments of 10 random 300 nt peaks per Mb (ENCODE's density): genome bins "
                              "per second (reading, labelling, N/edge checks, one-hot writing included)")
+    parser.add_argument("--backends", nargs="*", choices=backends.BACKENDS,
+                        help="only this: compare the Keras backends (none named: all three) at 1 thread, and the "
+                             "peer tangermeme (see --no-peer); uses --sequences, --epochs, --backend-models, "
+                             "--attribution-n")
+    parser.add_argument("--backend-models", nargs="+", default=list(backends.DEFAULT_MODELS),
+                        help="--backends: models timed per backend (CNN-local / CNN-dist on the task-3 set)")
+    parser.add_argument("--attribution-n", type=int, default=500,
+                        help="--backends: test sequences explained per method")
+    parser.add_argument("--task3-each", type=int, default=10000,
+                        help="positive (and negative) sequences of the task-3 set")
+    parser.add_argument("--no-peer", action="store_true", help="--backends: leave tangermeme out")
+    parser.add_argument("--backend-child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--peer-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--stream-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
@@ -371,8 +394,38 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_backends(args) -> None:
+    """``--backends``: build the two sets, run the comparison, print its tables."""
+    names = args.backends or list(backends.BACKENDS)
+    with tempfile.TemporaryDirectory() as tmp:
+        p1, task3 = Path(tmp) / "bench.h5", Path(tmp) / "task3.h5"
+        make_dataset(p1, args.sequences)
+        make_task3_dataset(task3, args.task3_each)
+        t0 = time.perf_counter()
+        result = backends.compare(p1, task3, names, args.backend_models, args.epochs, args.attribution_n,
+                                  not args.no_peer)
+    print(backends.format_comparison(result, names, args.backend_models))
+    print(f"(P1 set {args.sequences:,} sequences, task-3 set {2 * args.task3_each:,}; {args.epochs} epochs per model; "
+          f"{time.perf_counter() - t0:.0f} s)")
+
+
+def _backend_child(argv: list[str]) -> None:
+    backend, p1, task3, epochs, n, *models = argv
+    backends.backend_child(backend, p1, task3, int(epochs), int(n), models,
+                           lambda data, model, threads, e: bench_training_child(data, model, threads, e, 100))
+
+
 def main(argv=None) -> None:
     args = _parser().parse_args(argv)
+    if args.backend_child:
+        _backend_child(args.backend_child)
+        return
+    if args.peer_child:
+        backends.peer_child(args.peer_child[0], int(args.peer_child[1]))
+        return
+    if args.backends is not None:
+        run_backends(args)
+        return
     if args.attribution_child:
         bench_attribution_child(*args.attribution_child)
         return
@@ -415,7 +468,7 @@ def main(argv=None) -> None:
                 rows.append(bench_training(data, model, threads, args.epochs, args.batch_size))
         task3 = Path(tmp) / "task3.h5"
         if args.task3_models or args.attribution:
-            make_task3_dataset(task3, 10000)
+            make_task3_dataset(task3, args.task3_each)
         for model in args.attribution:
             rows += bench_attribution(task3, model, 500)
         if args.task3_models:
