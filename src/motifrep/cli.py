@@ -1,4 +1,6 @@
-"""Command-line interface: ``motifrep filters`` answers "what did my first layer learn?".
+"""Command-line interface: ``motifrep filters`` answers "what did my first layer learn?";
+``motifrep modisco`` finds motifs in attribution maps with TF-MoDISco
+(:func:`motifrep.interpret.discovery.discover_motifs`).
 
 ``motifrep filters MODEL SEQUENCES --out DIR`` turns the filters of one convolutional
 layer of a trained Keras model (motifrep's or anyone's, read by :mod:`motifrep.nn.inspect`)
@@ -134,7 +136,7 @@ def _default_numba_cache() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``motifrep`` argument parser, with its one command, ``filters``.
+    """The ``motifrep`` argument parser: ``filters`` and ``modisco`` (:func:`_add_modisco_parser`).
 
     Returns
     -------
