@@ -152,3 +152,16 @@ def test_command_line_refuses_missing_maps_in_one_line(planted, capsys):
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("motifrep: error:") and len(err.strip().splitlines()) == 1
     assert not (planted / "x").exists()
+
+
+def test_command_line_refuses_maps_without_patterns_and_writes_nothing(planted, capsys):
+    # 60 maps of pure noise: far fewer than 100 seqlets pass, so no metacluster is clustered
+    rng = np.random.default_rng(1)
+    write_maps(planted / "noise.h5", rng.normal(0, 0.05, size=(60, L, 4)), np.zeros((60, L)), np.arange(60),
+               "saliency", {})
+    out = planted / "noise_out"
+    code = main(["modisco", str(planted / "noise.h5"), "--data", str(planted / "data.h5"), "--out", str(out),
+                 "--motifs", str(JASPAR2016), "--threads", "1", "--numba-cache", str(REPO / ".numba_cache")])
+    err = capsys.readouterr().err
+    assert code == 1 and "TF-MoDISco found no pattern in 60 sequences" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
