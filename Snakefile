@@ -20,6 +20,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/filters.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/attribution.smk"
+include: "workflow/rules/discovery.smk"
 include: "workflow/rules/figures.smk"
 
 

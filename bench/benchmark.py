@@ -6,6 +6,7 @@
         --threads 1 --analysis                        # P2: task-1 CNN-deep, task-3 models and simulation
     python bench/benchmark.py --streamed --threads 1   # in vivo size: 1,000 nt streamed / in memory vs 200 nt
     python bench/benchmark.py --backends                # TensorFlow vs JAX vs PyTorch (+ tangermeme), 1 thread
+    python bench/benchmark.py --modisco 500 --threads 1  # TF-MoDISco on 500 planted-motif 200-nt maps
 
 A model is NAME or NAME:ACTIVATION (first-layer activation). ``--task3-models`` are trained on
 a simulated P2 task-3 set (20,000 sequences: 10,000 positive, 10,000 negative).
@@ -309,6 +310,33 @@ def bench_attribution(data: Path, model: str, n: int) -> list[dict]:
     return rows
 
 
+def bench_modisco(n: int, leiden_runs: int, threads: int) -> list[dict]:
+    """TF-MoDISco (methods §6.5) on ``n`` planted-motif 200-nt maps: each of the 5 task-3 core TFs' JASPAR 2016
+    matrices sampled once per sequence at a random place, attribution = its log-odds there, N(0, 0.05) elsewhere.
+    Timed twice in one process: the first call includes loading (or compiling) the numba kernels."""
+    from motifrep.interpret.discovery import run_modisco
+
+    rng = np.random.default_rng(0)
+    pwms = [m.pwm for m in fetch_by_ids(list(load_tf_table(REPO / "resources" / "task3_core.tsv").jaspar_id),
+                                        "JASPAR2016")]
+    seq = rng.integers(0, 4, size=(n, 200))
+    hyp = rng.normal(0, 0.05, size=(n, 200, 4)).astype(np.float32)
+    for i in range(n):
+        pwm = pwms[i % len(pwms)]
+        at = rng.integers(0, 200 - len(pwm))
+        seq[i, at:at + len(pwm)] = [rng.choice(4, p=col / col.sum()) for col in pwm]
+        hyp[i, at:at + len(pwm)] = np.log2((pwm + 0.01) / 0.25)
+    one_hot = np.eye(4, dtype=np.float32)[seq]
+    rows = []
+    for label in ("first call", "second call"):
+        t0 = time.perf_counter()
+        found = run_modisco(one_hot, hyp, {"n_leiden_runs": leiden_runs}, allow_empty=True, threads=threads)
+        seconds = time.perf_counter() - t0
+        rows.append({"stage": f"modisco {label} ({len(found)} patterns)", "n": n, "seconds": seconds,
+                     "per_second": n / seconds})
+    return rows
+
+
 def _write_random_genome(path: Path, chroms: dict, rng) -> None:
     """A FASTA of random ACGT chromosomes (name -> length), 60 nt per line, written in blocks."""
     bases = np.frombuffer(b"ACGT", np.uint8)
@@ -387,6 +415,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-peer", action="store_true", help="--backends: leave tangermeme out")
     parser.add_argument("--backend-child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--peer-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--modisco", type=int, metavar="N_SEQUENCES",
+                        help="only this: TF-MoDISco on N planted-motif 200-nt maps (--leiden-runs, --threads' max)")
+    parser.add_argument("--leiden-runs", type=int, default=10, help="TF-MoDISco Leiden runs for --modisco")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--stream-child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--attribution-child", nargs=3, help=argparse.SUPPRESS)
@@ -445,6 +476,10 @@ def main(argv=None) -> None:
             r = bench_encode_build(args.build, 10 * args.build, Path(tmp))  # ~10 peaks per Mb, as ENCODE sets
         print(f"{r['stage']}: {r['n']} in {r['seconds']:.1f} s = {r['per_second']:,.0f} bins/s; "
               f"{r['sequences']:,} sequences written ({r['sequences'] / r['seconds']:,.0f} per s)")
+        return
+    if args.modisco:
+        for r in bench_modisco(args.modisco, args.leiden_runs, max(args.threads)):
+            print(f"{r['stage']}: {r['n']} sequences in {r['seconds']:.1f} s")
         return
     if args.streamed is not None:
         with tempfile.TemporaryDirectory() as tmp:

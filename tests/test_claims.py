@@ -220,3 +220,42 @@ def test_two_trials_even_far_apart_give_no_verdict():
     # give no verdict; the spread says 3 per side would do: 2·(2.487·0.05/0.20)² = 0.8 -> the minimum, 3
     row = check_claims([greater()], two((0.85, 0.05), (0.65, 0.05), n=2)).iloc[0]
     assert row.status == "too few trials" and row.trials_needed == "3" and math.isnan(row.p_value)
+
+
+def _modisco(rows):
+    """TF-MoDISco summary rows (activation, n, metric -> (mean, sd)) of CNN-local saliency."""
+    out = summary([("CNN-local", act, n, values) for act, n, values in rows])
+    out["method"] = "saliency"
+    return out.drop(columns="layer")
+
+
+def test_shipped_extension_claim_is_marked_ours_and_needs_both_parts(tmp_path):
+    claims = load_claims(REPO / "resources" / "claims_p2_task3.yaml")
+    ext = [c for c in claims if c["id"] == "exp_vs_relu_modisco_cnn_local"]
+    # recovered TFs: 4.0 ± 0.5 vs 2.0 ± 0.5 (3 trials): SE = sqrt(0.25/3 · 2) = 0.408, t = 4.90 > 4.604 (df 4)
+    # false patterns: relu 3.0 ± 0.5 vs exponential 1.0 ± 0.5: the same t -> both parts hold
+    both = _modisco([("exponential", 3, {"mod_recovered": (4.0, 0.5), "mod_false": (1.0, 0.5)}),
+                     ("relu", 3, {"mod_recovered": (2.0, 0.5), "mod_false": (3.0, 0.5)})])
+    table = check_claims(ext, summary([]).assign(model=[], activation=[]), modisco=both)
+    row = table.iloc[0]
+    assert row.status == "holds" and row.origin == "extension" and row.p_value < 0.005
+    assert "weakest of 2 parts" in row.test
+    md = claims_markdown(table)
+    assert "| extension (ours, not a published claim): methods §6.5" in md
+    # more TFs but as many false patterns (3.0 vs 3.0): the second part is not shown, so not "holds"
+    same_false = both.assign(mod_false_mean=[3.0, 3.0])
+    assert check_claims(ext, summary([]).assign(model=[], activation=[]), modisco=same_false).status[0] != "holds"
+    # without the TF-MoDISco table the claim is not run
+    assert check_claims(ext, summary([]).assign(model=[], activation=[])).status[0] == "not run"
+    published = [c for c in claims if c["id"] != ext[0]["id"]]
+    assert set(check_claims(published, summary([]).assign(model=[], activation=[])).origin) == {"published"}
+
+
+def test_bad_origin_and_all_greater_are_refused(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("claims:\n  - {id: a, claim: b, origin: mine, test: {greater: {metric: auroc, a: {}, b: {}}}}\n")
+    with pytest.raises(FormatError, match="origin must be one of published, extension"):
+        load_claims(path)
+    path.write_text("claims:\n  - {id: a, claim: b, test: {all_greater: {tests: [{metric: speed, a: {}, b: {}}]}}}\n")
+    with pytest.raises(FormatError, match="all_greater needs tests"):
+        load_claims(path)

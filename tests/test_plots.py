@@ -125,3 +125,16 @@ def test_errors(tmp_path):
     with pytest.raises(MotifrepError):
         info_logo_frame(np.zeros((3, 5)))
     assert not any(tmp_path.iterdir())  # nothing written when the call fails
+
+
+def test_modisco_barplot_writes_and_refuses_an_empty_summary(tmp_path):
+    from motifrep.results.plots import modisco_barplot
+
+    rows = [{"model": "CNN-local", "activation": a, "method": "saliency", "n_trials": 1,
+             **{f"{m}_{s}": v for m in ("mod_recovered", "mod_false", "mod_precision") for s, v in
+                (("mean", 1.0), ("std", float("nan")))}} for a in ("relu", "exponential")]
+    fig = modisco_barplot(pd.DataFrame(rows), [tmp_path / "m.png"])
+    assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG" and len(fig.axes) == 3
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["relu", "exponential"]
+    with pytest.raises(MotifrepError, match="no rows"):
+        modisco_barplot(pd.DataFrame(rows).iloc[:0], [tmp_path / "e.png"])

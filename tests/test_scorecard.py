@@ -97,3 +97,13 @@ def test_scorecard_markdown_counts_every_status(sources, tmp_path):
     assert "| -0.052 ± ? | 1 trial vs published, no spread over trials |" in md  # CNN-4: one trial, no spread
     back = pd.read_csv(tmp_path / "s.tsv", sep="\t")
     assert {"diff", "se", "n", "p_value", "trials_needed", "flagged"} <= set(back.columns)
+
+
+def test_an_extension_claim_is_not_shown_as_published():
+    from motifrep.results.scorecard import claim_rows
+
+    table = pd.DataFrame([{"claim": "ours", "source": "methods §6.5", "origin": "extension", "ours": "", "status": "not run"},
+                          {"claim": "P2's", "source": "P2 Fig 2b", "origin": "published", "ours": "", "status": "not run"}])
+    rows = claim_rows("p2_task3", table)
+    assert rows[0]["published"] == "extension (ours, not a published claim): methods §6.5"
+    assert rows[1]["published"] == "P2 Fig 2b"

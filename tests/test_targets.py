@@ -83,8 +83,10 @@ def test_experiment_with_attribution_and_claims(default):
         f"{T3}/interpretability.tsv", f"{T3}/interpretability_summary.tsv", f"{T3}/interpretability_summary.md",
         f"{T3}/interpretability_vs_auroc.png", f"{T3}/interpretability_vs_auroc.pdf",
         f"{T3}/attribution_logos.png", f"{T3}/attribution_logos.pdf",
+        f"{T3}/modisco.tsv", f"{T3}/modisco_summary.tsv", f"{T3}/modisco_summary.md",  # modisco: [saliency]
+        f"{T3}/modisco.png", f"{T3}/modisco.pdf", f"{T3}/modisco_logos.png", f"{T3}/modisco_logos.pdf",
         f"{T3}/summary.html", f"{T3}/classification_summary.html", f"{T3}/claims.html",
-        f"{T3}/interpretability_summary.html",
+        f"{T3}/interpretability_summary.html", f"{T3}/modisco_summary.html",
     ]
 
 
@@ -102,10 +104,22 @@ def test_run_outputs_of_an_experiment(default):
 def test_run_outputs_with_attribution_maps(default):
     config, zoo = default
     relu, exp = f"{TASK3}/CNN-local/relu/trial_0", f"{TASK3}/CNN-local/exponential/trial_0"
-    assert targets.run_outputs(config, zoo, "p2_task3")[-4:] == [
+    assert targets.run_outputs(config, zoo, "p2_task3")[-6:] == [
         f"{relu}/attribution/saliency.h5", f"{relu}/attribution/ism.h5",
         f"{exp}/attribution/saliency.h5", f"{exp}/attribution/ism.h5",
+        f"{relu}/modisco/saliency/score.tsv", f"{exp}/modisco/saliency/score.tsv",
     ]
+
+
+def test_modisco_runs(default):
+    config, zoo = default
+    relu = f"{TASK3}/CNN-local/relu/trial_0"
+    first = targets.modisco_runs(config, zoo, "p2_task3")[0]
+    assert first == dict(model="CNN-local", activation="relu", trial=0, method="saliency",
+                         maps=f"{relu}/attribution/saliency.h5", dir=f"{relu}/modisco/saliency",
+                         score=f"{relu}/modisco/saliency/score.tsv")
+    assert len(targets.modisco_runs(config, zoo, "p2_task3")) == 2
+    assert targets.modisco_runs(config, zoo, "p1") == []
 
 
 def test_runs_trials_and_deep_layers(tiny):
@@ -205,7 +219,8 @@ def test_attribution_and_localization_runs(default):
     ]
     assert targets.claims_inputs(config, "p2_task1") == {
         "localization": "results/experiments/p2_task1/localization_summary.tsv"}
-    assert targets.claims_inputs(config, "p2_task3") == {"interpretability": f"{T3}/interpretability_summary.tsv"}
+    assert targets.claims_inputs(config, "p2_task3") == {"interpretability": f"{T3}/interpretability_summary.tsv",
+                                                         "modisco": f"{T3}/modisco_summary.tsv"}
     assert targets.claims_inputs(config, "p1") == {}
 
 
@@ -221,7 +236,8 @@ def test_scorecard_and_final_outputs(default):
     final = targets.final_outputs(config, zoo)
     assert final[:5] == ["results/versions.tsv", "results/scorecard.tsv", "results/scorecard.md",
                          "results/scorecard.html", f"{P1}/classification.tsv"]
-    assert len(final) == 100  # the inputs of rule `all` in `snakemake -n` on the default config
+    assert len(final) == 110  # the inputs of rule `all` in `snakemake -n` on the default config (100 + TF-MoDISco:
+    # p2_task3 modisco [saliency]: 2 score.tsv, 3 tables, 2 x 2 figures, modisco_summary.html)
 
 
 def test_unused_data_set_and_unselected_experiment_plan_nothing(tiny):

@@ -101,6 +101,14 @@ def test_attribution_and_localization(run):
     # one trial per side: a comparison is never decided on means alone (methods §8.2)
     assert claims.status["exp_vs_relu_interpretability_cnn_local"] == "too few trials"
     assert "2 of 5 methods run" in claims.ours["exp_vs_relu_interpretability_cnn_local"]
+    # TF-MoDISco on the saliency maps (methods §6.5), and our own claim, marked as ours
+    mod = pd.read_csv(run / "results/experiments/p2_task3/modisco_summary.tsv", sep="\t")
+    assert sorted(zip(mod.activation, mod.method)) == [("exponential", "saliency"), ("relu", "saliency")]
+    score = pd.read_csv(run / "results/task3/models/CNN-local/exponential/trial_0/modisco/saliency/score.tsv",
+                        sep="\t")
+    assert score.n_sequences[0] == len(positives) and score.n_tfs[0] == 5  # the 5 core TFs
+    assert claims.origin["exp_vs_relu_modisco_cnn_local"] == "extension"
+    assert claims.status["exp_vs_relu_modisco_cnn_local"] == "too few trials"
     loc = pd.read_csv(run / "results/experiments/p2_task1/localization_summary.tsv", sep="\t")
     pwm = loc[(loc.model == "true PWM") & (loc.activation == "log-odds")].iloc[0]
     assert pwm.published_auroc == 0.884 and pwm.n_sequences >= 90  # 100 test sequences, a few without motif
@@ -176,7 +184,8 @@ def test_report(run):
     assert "scorecard.tsv" in html and "interpretability_summary.tsv" in html and "localization.png" in html
     # tables are also rendered (the report shows HTML in place; TSV only as a download), grouped per experiment
     for path in (f"{P1}/table1.html", f"{P1}/summary.html", "results/experiments/p2_task3/claims.html",
-                 "results/experiments/p2_task3/interpretability_summary.html", "results/scorecard.html"):
+                 "results/experiments/p2_task3/interpretability_summary.html",
+                 "results/experiments/p2_task3/modisco_summary.html", "results/scorecard.html"):
         assert path in html
         assert "<table>" in (run / path).read_text()
     assert '"Tables"' in html

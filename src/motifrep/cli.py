@@ -1,5 +1,7 @@
 """Command-line interface: ``motifrep filters`` answers "what did my first layer learn?",
-``motifrep attribute`` writes attribution maps of a user's model (:mod:`motifrep.interpret.user_models`).
+``motifrep attribute`` writes attribution maps of a user's model (:mod:`motifrep.interpret.user_models`),
+``motifrep modisco`` finds motifs in attribution maps with TF-MoDISco
+(:func:`motifrep.interpret.discovery.discover_motifs`).
 
 ``motifrep filters MODEL SEQUENCES --out DIR`` turns the filters of one convolutional
 layer of a trained Keras model (motifrep's or anyone's, read by :mod:`motifrep.nn.inspect`)
@@ -151,7 +153,7 @@ def _default_numba_cache() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``motifrep`` argument parser, with its commands ``filters`` and ``attribute``.
+    """The ``motifrep`` argument parser, with its commands ``filters``, ``attribute`` and ``modisco``.
 
     Returns
     -------
@@ -214,7 +216,52 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
     _add_attribute_parser(sub)
+    _add_modisco_parser(sub)
     return parser
+
+
+def _add_modisco_parser(sub) -> None:
+    """The ``modisco`` command: TF-MoDISco on attribution maps in the workflow's HDF5 layout."""
+    p = sub.add_parser(
+        "modisco", help="find motifs in attribution maps with TF-MoDISco and match them to JASPAR",
+        formatter_class=_Formatter,
+        description="Run TF-MoDISco (modisco-lite) on attribution maps in the workflow's HDF5 layout (scores "
+                    "(N, L, 4), position_scores, rows, attribute method: results/.../attribution/METHOD.h5), "
+                    "compare its patterns with JASPAR by Tomtom and, with --truth, score them against the "
+                    "embedded motifs (methods §6.5). Writes to DIR: patterns.h5 (PPM, CWM, hypothetical CWM per "
+                    "pattern), patterns.meme (trimmed PPMs), tomtom.tsv, patterns.tsv (best match, ground-truth "
+                    "TF), seqlets.tsv (pattern, sequence, start, end, strand) and score.tsv (TFs recovered, "
+                    "false patterns; with --truth seqlet precision and recall).",
+        epilog="example:\n  motifrep modisco results/task3/models/CNN-local/exponential/trial_0/attribution/"
+               "saliency.h5 --data results/task3/data.h5 --truth resources/task3_core.tsv --out modisco_exp\n\n"
+               "Settings not given here are config/config.yaml's modisco defaults (config/README.md).")
+    p.add_argument("maps", metavar="MAPS.h5", help="attribution maps in the workflow's HDF5 layout")
+    p.add_argument("--data", metavar="DATA.h5", required=True,
+                   help="the motifrep HDF5 data set whose rows the maps explain (its X; with --truth its truth "
+                        "table of embedded motifs)")
+    p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
+    p.add_argument("--truth", metavar="TF_TABLE", default=None,
+                   help="TSV with columns tf, jaspar_id, accepted_ids (as resources/task3_core.tsv): count the TFs "
+                        "recovered and false patterns, and score seqlets against the data set's embedded motifs")
+    p.add_argument("--motifs", metavar="RELEASE|FILE.meme", default=DEFAULT_MOTIFS,
+                   help="motifs to match: a JASPAR release shipped with pyjaspar or a MEME motif file")
+    p.add_argument("--evalue", metavar="E", type=_float_in("E-value threshold", 0.0, sys.float_info.max,
+                                                          low_open=True), default=0.1,
+                   help="keep Tomtom hits with E-value <= E")
+    p.add_argument("--window", metavar="N", type=_int_at_least(1, "window"), default=21,
+                   help="TF-MoDISco's sliding window")
+    p.add_argument("--seqlet-fdr", metavar="F", type=_float_in("seqlet-fdr", 0.0, 1.0, low_open=True),
+                   default=0.2, help="target FDR of the seqlet threshold")
+    p.add_argument("--max-seqlets", metavar="N", type=_int_at_least(1, "max-seqlets"), default=20000,
+                   help="seqlets kept per metacluster")
+    p.add_argument("--leiden-runs", metavar="N", type=_int_at_least(1, "leiden-runs"), default=10,
+                   help="Leiden clusterings per round (the library's default: 50)")
+    p.add_argument("--threads", metavar="N", type=_int_at_least(1, "threads"), default=None,
+                   help="numba threads (default: all cores)")
+    p.add_argument("--numba-cache", metavar="DIR", default=None,
+                   help="numba cache for compiled kernels (default: $NUMBA_CACHE_DIR if set, else "
+                        "~/.cache/motifrep/numba)")
+    p.set_defaults(func=cmd_modisco)
 
 
 _ATTRIBUTE_DESCRIPTION = """\
@@ -643,6 +690,58 @@ def cmd_attribute(args) -> int:
         print(f"interpretability over {int(row['n_used'])} of {len(X)} sequences with both classes: AUROC "
               f"{row['auroc_mean']:.3f}, AUPR {row['aupr_mean']:.3f}")
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    return 0
+
+
+def cmd_modisco(args) -> int:
+    """``motifrep modisco``: TF-MoDISco on a maps file (:func:`motifrep.interpret.discovery.discover_motifs`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``modisco`` command line.
+
+    Returns
+    -------
+    int
+        0; the outputs are in ``args.out`` and a summary is printed on stdout.
+
+    Raises
+    ------
+    MotifrepError
+        Missing or malformed inputs, too few sequences, no pattern found, a bad ``--out``.
+    """
+    for path, what in ((args.maps, "maps file"), (args.data, "data set")) + (
+            ((args.truth, "TF table"),) if args.truth else ()):
+        _check_file(Path(path), what)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    os.environ.setdefault("NUMBA_CACHE_DIR", args.numba_cache or _default_numba_cache())
+    from motifrep.interpret.discovery import OUTPUTS, discover_motifs
+
+    motifs, label = load_motifs(args.motifs)
+    created = not out.exists()
+    writable_dir(out, "--out")
+    settings = {"window": args.window, "seqlet_fdr": args.seqlet_fdr, "max_seqlets": args.max_seqlets,
+                "n_leiden_runs": args.leiden_runs}
+    try:
+        score = discover_motifs(args.maps, args.data, motifs, out, settings,
+                                {"engine": "memelite", "thresh": args.evalue, "pseudocount": 0.1},
+                                tf_table=args.truth, truth=args.truth is not None, threads=args.threads,
+                                numba_cache=os.environ["NUMBA_CACHE_DIR"])
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+    print(f"{args.maps}: {score['n_patterns']} TF-MoDISco patterns from {score['n_sequences']} "
+          f"{score['method']} maps, matched to {label} (Tomtom E <= {args.evalue:g})")
+    if args.truth:
+        print(f"ground-truth TFs recovered: {score['n_recovered']} of {score['n_tfs']} "
+              f"({score['recovered_tfs'] or 'none'}); false patterns: {score['n_false_patterns']}; "
+              f"seqlet precision {score['seqlet_precision']:.3f}, recall {score['seqlet_recall']:.3f}")
+    print(f"wrote {', '.join(OUTPUTS)} to {out}")
     return 0
 
 

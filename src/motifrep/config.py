@@ -547,6 +547,10 @@ def check_models(config: dict, zoo_path) -> dict:
         if exp.get("attribution") and datasets[exp["dataset"]]["kind"] != "regulatory":
             raise ConfigError(f"config {where}.attribution: data set {exp['dataset']!r} has no per-position ground "
                               f"truth (only regulatory data sets do): attribution maps could not be scored")
+        extra = sorted(set(exp.get("modisco") or []) - set(exp.get("attribution") or []))
+        if extra:
+            raise ConfigError(f"config {where}.modisco: {', '.join(extra)} not among the experiment's attribution "
+                              f"methods ({', '.join(exp.get('attribution') or []) or 'none'})")
         for model in exp["models"] + exp.get("match_plot", []):
             try:
                 resolve(zoo, model)

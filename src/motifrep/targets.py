@@ -25,6 +25,8 @@ FILTERS = f"{RUN}/filters/layer{{layer}}.meme"
 TOMTOM = f"{RUN}/tomtom/layer{{layer}}.tsv"
 FILTER_REPORT = f"{RUN}/filters/layer{{layer}}_report.tsv"
 ATTRIBUTION = f"{RUN}/attribution/{{method}}.h5"
+MODISCO = f"{RUN}/modisco/{{method}}"
+MODISCO_FILES = ("patterns.h5", "patterns.meme", "tomtom.tsv", "patterns.tsv", "seqlets.tsv", "score.tsv")
 EXP = "results/experiments/{experiment}"
 FIGURE = "results/figures/{figure}.{ext}"
 DOWNLOADS = "results/downloads"
@@ -38,6 +40,7 @@ RENDERED = {
     "claims": "Published claims: holds / does not hold / not run",
     "interpretability_summary": "Interpretability of attribution maps (AUROC / AUPR)",
     "localization_summary": "Motif localization (AUROC / AUPR) beside the published values",
+    "modisco_summary": "TF-MoDISco motifs from attribution maps against the embedded truth",
 }
 # The config key of the TF table whose accepted IDs are a data set's ground truth, by kind
 # (the in vivo kinds: their ``experiments`` table, whose TFs are the relevant ones).
@@ -306,6 +309,36 @@ def attribution_runs(config: dict, zoo: dict, experiment: str) -> list[dict]:
     ]
 
 
+def modisco_runs(config: dict, zoo: dict, experiment: str) -> list[dict]:
+    """The TF-MoDISco runs of an experiment: one per run and method of its ``modisco`` list.
+
+    Parameters
+    ----------
+    config : dict
+        The validated config.
+    zoo : dict
+        Model name -> blocks.
+    experiment : str
+        A key of ``config["experiments"]``.
+
+    Returns
+    -------
+    list of dict
+        Keys ``model``, ``activation``, ``trial``, ``method``, ``maps`` (the attribution file),
+        ``dir`` (the output folder) and ``score`` (its ``score.tsv``), runs in config order,
+        methods innermost; empty for an experiment without ``modisco``.
+    """
+    dataset = dataset_of(config, experiment)
+    out = []
+    for m, a, t in experiment_runs(config, zoo, experiment):
+        for method in config["experiments"][experiment].get("modisco") or []:
+            fields = dict(dataset=dataset, model=m, activation=a, trial=t, method=method)
+            folder = MODISCO.format(**fields)
+            out.append(dict(model=m, activation=a, trial=t, method=method, maps=ATTRIBUTION.format(**fields),
+                            dir=folder, score=f"{folder}/score.tsv"))
+    return out
+
+
 def logo_panels(config: dict, zoo: dict, experiment: str) -> list[dict]:
     """The attribution logos (P2 Fig 2d): trial 0 of the first model, each activation, first method.
 
@@ -377,6 +410,8 @@ def claims_inputs(config: dict, experiment: str) -> dict:
         inputs["interpretability"] = f"{base}/interpretability_summary.tsv"
     if exp["localization"]:
         inputs["localization"] = f"{base}/localization_summary.tsv"
+    if exp.get("modisco"):
+        inputs["modisco"] = f"{base}/modisco_summary.tsv"
     return inputs
 
 
@@ -483,12 +518,13 @@ def run_outputs(config: dict, zoo: dict, experiment: str) -> list[str]:
     -------
     list of str
         The data set, then models, metrics, filters, Tomtom tables, filter reports (each over
-        all runs) and attribution maps.
+        all runs), attribution maps and the TF-MoDISco scores.
     """
     outputs = [DATA.format(dataset=dataset_of(config, experiment))]
     for pattern in (MODEL, METRICS, FILTERS, TOMTOM, FILTER_REPORT):
         outputs += run_paths(config, zoo, experiment, pattern)
-    return outputs + [r["path"] for r in attribution_runs(config, zoo, experiment)]
+    outputs += [r["path"] for r in attribution_runs(config, zoo, experiment)]
+    return outputs + [r["score"] for r in modisco_runs(config, zoo, experiment)]
 
 
 def _optional_outputs(config: dict, zoo: dict, experiment: str, base: str) -> list[str]:
@@ -508,6 +544,9 @@ def _optional_outputs(config: dict, zoo: dict, experiment: str, base: str) -> li
                     for ext in PLOTS]
     if exp["localization"]:
         outputs += [f"{base}/localization{s}" for s in (".tsv", "_summary.tsv", "_summary.md", ".png", ".pdf")]
+    if exp.get("modisco"):
+        outputs += [f"{base}/modisco{s}" for s in (".tsv", "_summary.tsv", "_summary.md")]
+        outputs += [f"{base}/{stem}.{ext}" for stem in ("modisco", "modisco_logos") for ext in PLOTS]
     return outputs
 
 

@@ -40,6 +40,7 @@ from motifrep.targets import (  # noqa: E402
     FILTER_REPORT,
     FILTERS,
     JASPAR_MEME,
+    MODISCO,
     RENDERED,
     RUN,
     TOMTOM,
@@ -232,6 +233,10 @@ def attribution_runs(experiment):
     return targets.attribution_runs(config, ZOO, experiment)
 
 
+def modisco_runs(experiment):
+    return targets.modisco_runs(config, ZOO, experiment)
+
+
 def logo_panels(experiment):
     return targets.logo_panels(config, ZOO, experiment)
 
@@ -380,6 +385,21 @@ def analysed_tomtom(wildcards):
 def attribution_maps(wildcards):
     """Every attribution map of the job's experiment."""
     return [r["path"] for r in attribution_runs(wildcards.experiment)]
+
+
+def modisco_scores(wildcards):
+    """The TF-MoDISco score of each run and method of the job's experiment."""
+    return [r["score"] for r in modisco_runs(wildcards.experiment)]
+
+
+def modisco_plot_inputs(wildcards):
+    """The pattern tables and MEME files of the job's experiment's runs, and its TF table."""
+    runs = modisco_runs(wildcards.experiment)
+    return {
+        "tomtom": [f"{r['dir']}/tomtom.tsv" for r in runs],
+        "memes": [f"{r['dir']}/patterns.meme" for r in runs],
+        "tf_table": tf_table_of(EXPERIMENTS[wildcards.experiment]["dataset"]),
+    }
 
 
 def logo_maps(wildcards):

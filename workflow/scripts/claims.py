@@ -12,5 +12,6 @@ run_script(
         sm.output.md,
         sm.input.get("interpretability"),
         sm.input.get("localization"),
+        sm.input.get("modisco"),
     ),
 )

@@ -15,6 +15,8 @@ Tests (methods §8.2), each made of one or more parts decided by :mod:`motifrep.
 
 * ``greater``: a's mean above b's by more than ``margin`` (default 0); one part.
 * ``greater_each``: ``greater`` for every method in ``methods`` that was run; one part per method.
+* ``all_greater``: ``tests``, a list of ``{metric, a, b[, margin]}``, each a ``greater`` part
+  (e.g. more recovered motifs *and* fewer false ones); "not run" unless every part was run.
 * ``close``: |a − b| ≤ ``tol`` (two one-sided tests); one part.
 * ``lowest_in``: the activation with the lowest mean of ``model`` is one of ``activations``
   (all of them run): c, the one of ``activations`` with the lowest mean, below every other
@@ -31,7 +33,13 @@ Metrics: auroc, aupr, match_any, match_ground_truth (summary table; spread over 
 interp_auroc, interp_aupr (interpretability summary; a and b name a ``method``; spread over
 trials); loc_auroc (localization summary, whose only spread is over sequences: the standard
 error is over sequences, and trained scans still need 3 trials; a and b may be a baseline such
-as ``{model: true PWM, activation: log-odds}``, which involves no training).
+as ``{model: true PWM, activation: log-odds}``, which involves no training); mod_recovered,
+mod_false, mod_precision, mod_recall (TF-MoDISco summary, methods §6.5; a and b name a
+``method``; spread over trials).
+
+A claim's ``origin`` is ``published`` (default: a paper's claim, ``source`` names where) or
+``extension``: a claim of this project's own, shown as "extension (ours, not a published
+claim)" in the claims table and the scorecard, never as a paper's.
 """
 
 from __future__ import annotations
@@ -59,11 +67,13 @@ from motifrep.results.stats import (
 )
 
 log = logging.getLogger("motifrep")
-METRICS = {"auroc", "aupr", "match_any", "match_ground_truth", "interp_auroc", "interp_aupr", "loc_auroc"}
+METRICS = {"auroc", "aupr", "match_any", "match_ground_truth", "interp_auroc", "interp_aupr", "loc_auroc",
+           "mod_recovered", "mod_false", "mod_precision", "mod_recall"}
 TESTS = {"greater": {"metric", "a", "b"}, "greater_each": {"metric", "a", "b", "methods"},
-         "close": {"metric", "a", "b", "tol"}, "lowest_in": {"metric", "model", "activations"}, "spread_at_most": {"metric", "model", "max"}}
+         "all_greater": {"tests"}, "close": {"metric", "a", "b", "tol"}, "lowest_in": {"metric", "model", "activations"}, "spread_at_most": {"metric", "model", "max"}}
 BASELINES = {"true PWM"}  # localization scans that involve no training: no spread over trials, no minimum
-COLUMNS = ["id", "claim", "source", "ours", "status", "diff", "se", "df", "p_value", "n", "trials_needed", "test",
+ORIGINS = ("published", "extension")  # a paper's claim, or one of this project's own (methods §6.5)
+COLUMNS = ["id", "claim", "source", "origin", "ours", "status", "diff", "se", "df", "p_value", "n", "trials_needed", "test",
            "flagged"]
 RULE = (f"Welch's t-test, one-sided at α = {ALPHA}, ≥ {MIN_TRIALS} trials per side; a claim of k parts holds when "
         f"every part holds at α and does not hold when one part is decided against at α/k; trials needed: normal "
@@ -105,6 +115,16 @@ def load_claims(path) -> list[dict]:
         if len(c["test"]) != 1 or next(iter(c["test"])) not in TESTS:
             raise FormatError(f"{where}: test must be one of {', '.join(TESTS)}")
         (kind, args), = c["test"].items()
+        if c.get("origin", "published") not in ORIGINS:
+            raise FormatError(f"{where}: origin must be one of {', '.join(ORIGINS)}")
+        if kind == "all_greater":
+            tests = args.get("tests") if isinstance(args, dict) else None
+            if not isinstance(tests, list) or not tests or any(
+                    not isinstance(t, dict) or not {"metric", "a", "b"} <= set(t) or t["metric"] not in METRICS
+                    for t in tests):
+                raise FormatError(f"{where}: all_greater needs tests, a list of {{metric, a, b}}; metric one of "
+                                  f"{', '.join(sorted(METRICS))}")
+            continue
         if not isinstance(args, dict) or not TESTS[kind] <= set(args) or args["metric"] not in METRICS:
             raise FormatError(f"{where}: {kind} needs {', '.join(sorted(TESTS[kind]))}; metric one of "
                               f"{', '.join(sorted(METRICS))}")
@@ -114,7 +134,7 @@ def load_claims(path) -> list[dict]:
 def _table(tables: dict, metric: str) -> pd.DataFrame:
     """The table holding ``metric`` (interpretability, localization or summary; empty if not given)."""
     kind = "interpretability" if metric.startswith("interp_") else "localization" if metric.startswith("loc_") \
-        else "summary"
+        else "modisco" if metric.startswith("mod_") else "summary"
     return tables.get(kind, pd.DataFrame(columns=["model", "activation"]))
 
 
@@ -184,6 +204,14 @@ def _greater_each(tables, metric, a, b, methods, margin=0.0):
     return [p for p, _ in run], ours
 
 
+def _all_greater(tables, tests):
+    """Test ``all_greater``: ``greater`` for every ``{metric, a, b[, margin]}`` of ``tests``; not run unless all are."""
+    results = [_greater(tables, **t) for t in tests]
+    if any(not parts for parts, _ in results):
+        return [], ""
+    return [p for parts, _ in results for p in parts], "; ".join(o for _, o in results)
+
+
 def _close(tables, metric, a, b, tol):
     """Test ``close``: |a - b| <= ``tol``."""
     va, vb = _value(tables, a, metric), _value(tables, b, metric)
@@ -242,7 +270,9 @@ def _flagged(tables: dict, claim_test: dict) -> str:
     summary = tables["summary"]
     if "flagged_trials" not in summary.columns:
         return ""
-    if kind in ("lowest_in", "spread_at_most"):
+    if kind == "all_greater":
+        pairs = [(t[k]["model"], t[k]["activation"]) for t in args["tests"] for k in ("a", "b")]
+    elif kind in ("lowest_in", "spread_at_most"):
         pairs = [(args["model"], act) for act in summary.loc[summary.model == args["model"], "activation"]]
     else:
         pairs = [(args[k]["model"], args[k]["activation"]) for k in ("a", "b")]
@@ -258,7 +288,8 @@ def _flagged(tables: dict, claim_test: dict) -> str:
 def _row(c: dict, parts: list, ours: str, tables: dict) -> dict:
     """One claims-table row: the verdict and the deciding part's difference, SE, p and n."""
     status, part, needed = combine(parts)
-    row = {"id": c["id"], "claim": c["claim"], "source": c.get("source", ""), "ours": ours, "status": status,
+    row = {"id": c["id"], "claim": c["claim"], "source": c.get("source", ""), "origin": c.get("origin", "published"),
+           "ours": ours, "status": status,
            "diff": math.nan, "se": math.nan, "df": math.nan, "p_value": math.nan, "n": "",
            "trials_needed": "", "test": "", "flagged": _flagged(tables, c["test"])}
     if part is not None:
@@ -270,7 +301,7 @@ def _row(c: dict, parts: list, ours: str, tables: dict) -> dict:
 
 
 def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd.DataFrame | None = None,
-                 localization: pd.DataFrame | None = None) -> pd.DataFrame:
+                 localization: pd.DataFrame | None = None, modisco: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim: the numbers, the verdict and the statistics behind it.
 
     Parameters
@@ -284,6 +315,8 @@ def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd
         Interpretability summary, for the ``interp_*`` metrics.
     localization : pandas.DataFrame, optional
         Localization summary, for ``loc_auroc``.
+    modisco : pandas.DataFrame, optional
+        TF-MoDISco summary (:func:`motifrep.interpret.discovery_score.make_modisco_table`), for ``mod_*``.
 
     Returns
     -------
@@ -296,11 +329,12 @@ def check_claims(claims: list[dict], summary: pd.DataFrame, interpretability: pd
         the flagged runs (:func:`motifrep.results.tables.run_flags`) of the runs compared.
     """
     tables = {"summary": summary[summary.layer == 1] if "layer" in summary.columns else summary}
-    for name, table in (("interpretability", interpretability), ("localization", localization)):
+    for name, table in (("interpretability", interpretability), ("localization", localization),
+                        ("modisco", modisco)):
         if table is not None:
             tables[name] = table
-    checks = {"greater": _greater, "greater_each": _greater_each, "close": _close, "lowest_in": _lowest_in,
-              "spread_at_most": _spread_at_most}
+    checks = {"greater": _greater, "greater_each": _greater_each, "all_greater": _all_greater, "close": _close,
+              "lowest_in": _lowest_in, "spread_at_most": _spread_at_most}
     rows = []
     for c in claims:
         (kind, args), = c["test"].items()
@@ -327,12 +361,19 @@ def format_p(p) -> str:
     return "" if p is None or pd.isna(p) else f"{p:.2g}"
 
 
+def source_text(row: dict) -> str:
+    """A claim's source as shown: ``extension (ours, not published): ...`` for a claim of our own."""
+    if row.get("origin") == "extension":
+        return "extension (ours, not a published claim)" + (f": {row['source']}" if row.get("source") else "")
+    return row.get("source", "")
+
+
 def claims_markdown(table: pd.DataFrame) -> str:
     """:func:`check_claims`'s table as Markdown, with the rule below it."""
     lines = ["| claim | source | ours | Δ ± SE | n | p | trials needed | holds? | flagged runs |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in table.to_dict("records"):
-        lines.append(f"| {_cell(r['claim'])} | {_cell(r['source'])} | {_cell(r['ours'])} | "
+        lines.append(f"| {_cell(r['claim'])} | {_cell(source_text(r))} | {_cell(r['ours'])} | "
                      f"{format_diff(r['diff'], r['se'])} | {_cell(r['n'])} | {format_p(r['p_value'])} | "
                      f"{_cell(r['trials_needed'])} | {r['status']} | {_cell(r['flagged'])} |")
     lines += ["", f"Verdicts: {RULE}. \"too few trials\": a side has fewer than {MIN_TRIALS} trials; "
@@ -344,7 +385,7 @@ def claims_markdown(table: pd.DataFrame) -> str:
 
 
 def make_claims_table(claims_yaml, summary_tsv, out_tsv, out_md, interpretability_tsv=None,
-                      localization_tsv=None) -> None:
+                      localization_tsv=None, modisco_tsv=None) -> None:
     """Workflow step: the claims of ``claims_yaml`` checked on the experiment's summaries.
 
     Parameters
@@ -361,6 +402,8 @@ def make_claims_table(claims_yaml, summary_tsv, out_tsv, out_md, interpretabilit
         Interpretability summary.
     localization_tsv : str or os.PathLike, optional
         Localization summary.
+    modisco_tsv : str or os.PathLike, optional
+        TF-MoDISco summary.
 
     Returns
     -------
@@ -373,7 +416,7 @@ def make_claims_table(claims_yaml, summary_tsv, out_tsv, out_md, interpretabilit
     """
     read = lambda path: None if not path else pd.read_csv(path, sep="\t")
     table = check_claims(load_claims(claims_yaml), pd.read_csv(summary_tsv, sep="\t"), read(interpretability_tsv),
-                         read(localization_tsv))
+                         read(localization_tsv), read(modisco_tsv))
     write_tsv(out_tsv, table)
     write_text(out_md, claims_markdown(table))
     for row in table.itertuples():

@@ -454,3 +454,86 @@ def make_attribution_logos(panels, data_path, out_paths, n_sequences: int = 4) -
         X, truth = ds.read_rows("X", rows), ds.position_truth()[rows]
     attribution_logo_figure(maps, X, truth, out_paths)
     log.info("wrote %s", ", ".join(map(str, out_paths)))
+
+
+def modisco_barplot(summary: pd.DataFrame, out_paths) -> Figure:
+    """TF-MoDISco by activation and method: ground-truth TFs recovered and seqlet precision (mean ± sd).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`motifrep.interpret.discovery_score.make_modisco_table`'s summary (``model``,
+        ``activation``, ``method``, ``mod_recovered_*``, ``mod_precision_*``, ``mod_false_*``).
+    out_paths : str or os.PathLike, or a sequence of them
+        Output files (``.png``, ``.pdf``, ``.svg``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    MotifrepError
+        An empty summary or a bad output path.
+    """
+    if summary.empty:
+        raise MotifrepError("TF-MoDISco summary has no rows")
+    output_paths(out_paths)
+    groups = list(dict.fromkeys(zip(summary["model"], summary["method"])))
+    acts = list(dict.fromkeys(summary["activation"]))
+    metrics = [("mod_recovered", "ground-truth TFs recovered"), ("mod_false", "false patterns"),
+               ("mod_precision", "seqlet precision")]
+    fig = Figure(figsize=(3.2 * len(metrics), 3.2))
+    width = 0.8 / len(acts)
+    for k, (metric, label) in enumerate(metrics):
+        ax = fig.add_subplot(1, len(metrics), k + 1)
+        for j, act in enumerate(acts):
+            rows = [summary[(summary.model == m) & (summary.method == meth) & (summary.activation == act)]
+                    for m, meth in groups]
+            mean = [r[f"{metric}_mean"].iloc[0] if len(r) else np.nan for r in rows]
+            sd = [r[f"{metric}_std"].iloc[0] if len(r) else np.nan for r in rows]
+            ax.bar(np.arange(len(groups)) + j * width, mean, width, yerr=np.nan_to_num(sd), label=act, capsize=2)
+        ax.set_xticks(np.arange(len(groups)) + width * (len(acts) - 1) / 2)
+        ax.set_xticklabels([f"{m}\n{meth}" for m, meth in groups], fontsize=7)
+        ax.set_title(label, fontsize=9)
+        if metric == "mod_precision":
+            ax.set_ylim(0, 1)
+    fig.axes[0].legend(fontsize=7, title="first layer", title_fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, out_paths)
+    return fig
+
+
+def make_modisco_plot(summary_tsv, out_paths) -> None:
+    """Workflow step: :func:`modisco_barplot` of an experiment's TF-MoDISco summary."""
+    modisco_barplot(pd.read_csv(summary_tsv, sep="\t"), out_paths)
+    log.info("wrote %s", ", ".join(map(str, output_paths(out_paths))))
+
+
+def make_modisco_logos(runs, jaspar_meme, tf_table, out_paths) -> None:
+    """Pattern logos of trial 0 of each model, activation and method, labelled with their best JASPAR
+    match, beside the ground-truth logos (:func:`make_logo_figure`); runs without patterns are left out.
+
+    Parameters
+    ----------
+    runs : iterable of dict
+        :func:`motifrep.targets.modisco_runs` entries (``model``, ``activation``, ``trial``,
+        ``method``, ``dir``).
+    jaspar_meme, tf_table, out_paths
+        As :func:`make_logo_figure`.
+
+    Returns
+    -------
+    None
+    """
+    panels = []
+    for r in runs:
+        if int(r["trial"]) != 0:
+            continue
+        n = len(pd.read_csv(f"{r['dir']}/patterns.tsv", sep="\t"))
+        if n:
+            panels.append({"label": f"{r['model']} {r['activation']} {r['method']}: {n} TF-MoDISco pattern"
+                                    f"{'s' if n != 1 else ''}",
+                           "filters": f"{r['dir']}/patterns.meme", "tomtom": f"{r['dir']}/tomtom.tsv"})
+    make_logo_figure(panels, jaspar_meme, tf_table, True, out_paths,
+                     title=None if panels else "TF-MoDISco found no pattern in any run")

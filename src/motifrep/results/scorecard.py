@@ -19,7 +19,7 @@ import math
 import pandas as pd
 
 from motifrep.io import write_text, write_tsv
-from motifrep.results.claims import BASELINES, format_diff, format_p
+from motifrep.results.claims import BASELINES, format_diff, format_p, source_text
 from motifrep.results.stats import (
     ALPHA,
     MIN_TRIALS,
@@ -134,7 +134,7 @@ def claim_rows(experiment: str, table: pd.DataFrame) -> list[dict]:
     """One row per claim of a claims table, its status and statistics as the table says."""
     text = lambda v: v if isinstance(v, str) else ""
     return [{"experiment": experiment, "kind": "claim", "item": r["claim"], "ours": text(r["ours"]),
-             "published": r["source"], "band": text(r.get("test")), "status": r["status"], "diff": r.get("diff"),
+             "published": source_text(r), "band": text(r.get("test")), "status": r["status"], "diff": r.get("diff"),
              "se": r.get("se"), "p_value": r.get("p_value"), "n": text(r.get("n")),
              "trials_needed": _needed_text(r.get("trials_needed")),
              "flagged": text(r.get("flagged"))}
