@@ -19,7 +19,8 @@ ZOO = REPO / "resources" / "models.yaml"
 # .test/config.yaml and .test/faults.yaml: the tiny end-to-end configs (the in vivo ones need
 # the inputs their tests write)
 @pytest.mark.parametrize("names", [("config.yaml",), ("config.yaml", "paper.yaml"),
-                                   ("config.yaml", "../.test/config.yaml"), ("config.yaml", "../.test/faults.yaml")])
+                                   ("config.yaml", "../.test/config.yaml"), ("config.yaml", "../.test/faults.yaml"),
+                                   ("config.yaml", "slice.yaml")])
 def test_shipped_configs_are_valid(names):
     checked(merged(*names))
 
@@ -36,6 +37,19 @@ def test_paper_config_states_only_differences():
     assert task1["trials"] == 10 and task1["training"]["monitor"] == "val_aupr"
     assert set(task1["activations"]) == {"relu", "exponential", "sigmoid", "tanh", "softplus", "linear", "elu"}
     assert config["datasets"]["task1"]["n_sequences"] == 30000
+
+
+def test_slice_config_decides_task3_claims():
+    """config/slice.yaml (issue 20): P2 task 3 only, CNN-local and CNN-dist, relu vs exponential,
+    saliency and ISM, >= 3 trials, the paper's training settings (methods §3.2)."""
+    config, _ = checked(merged("config.yaml", "slice.yaml"))
+    assert config["run"] == ["p2_task3"]
+    task3 = config["experiments"]["p2_task3"]
+    assert task3["models"] == ["CNN-local", "CNN-dist"] and task3["activations"] == ["relu", "exponential"]
+    assert set(task3["attribution"]) == {"saliency", "ism"} and task3["trials"] >= 3
+    assert task3["training"]["epochs"] == 100 and task3["training"]["patience"] == 20
+    assert task3["training"]["monitor"] == "val_auroc"
+    assert task3["training"]["lr_plateau"] == {"factor": 0.2, "patience": 5, "min_lr": 1e-7}
 
 
 def test_default_config_runs_p1_and_a_p2_slice():
