@@ -520,8 +520,6 @@ def cmd_filters(args) -> int:
         ``--out``, a full disk); :func:`main` prints it as one line. When writing fails, the
         outputs this run already wrote are removed (and ``--out``, if this run made it).
     """
-    import numpy as np
-
     model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
     _check_file(model_path, "model file")
     _check_file(seq_path, "sequence file (FASTA or HDF5)")
@@ -563,8 +561,6 @@ def cmd_filters(args) -> int:
     best = filter_best_matches(hits)
     labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
 
-    created = not out.exists()
-    writable_dir(out, "--out")
     writes = [(write_meme, "filters.meme", clipped), (write_meme, "filters_unclipped.meme", unclipped),
               (write_tomtom_tsv, "tomtom.tsv", hits), (write_tsv, "filters.tsv", table)]
     if args.tf_table is not None:
@@ -580,21 +576,20 @@ def cmd_filters(args) -> int:
     writes.append((lambda path, _: write_filter_report_html(
         path, table, clipped, motifs, hits, f"What did {model.name} {conv_name} learn?", about,
         with_truth=args.tf_table is not None), "report.html", None))
-    written: list[Path] = []
-    try:
-        for write, name, data in writes:
-            write(out / name, data)
-            written.append(out / name)
-    except BaseException:  # e.g. a full disk: no partial set of outputs is kept
-        for path in written:
-            path.unlink(missing_ok=True)
-        if created:
-            with contextlib.suppress(OSError):
-                out.rmdir()
-        raise
+    _write_outputs(out, writes)  # all or nothing: a failure (e.g. a full disk) removes what was written
+    _print_filters_summary(args, table, n_sites, conv_name=conv_name, width=width, n_sequences=len(X),
+                           seq_what=seq_what, motifs_label=motifs_label)
+    return 0
 
+
+def _print_filters_summary(args, table, n_sites, *, conv_name: str, width: int, n_sequences: int, seq_what: str,
+                           motifs_label: str) -> None:
+    """Print what ``motifrep filters`` found: filters matched, ground-truth hits, the top matches, the files."""
+    import numpy as np
+
+    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
     n_filters, n_matched = len(table), int((table["n_hits"] > 0).sum())
-    print(f"{model_path.name}: {n_filters} filters of {conv_name} from {len(X)} {seq_what} {seq_path.name} "
+    print(f"{model_path.name}: {n_filters} filters of {conv_name} from {n_sequences} {seq_what} {seq_path.name} "
           f"({width}-column windows, threshold {args.threshold:g}, {args.weighting} weighting)")
     print(f"{n_matched} of {n_filters} filters match a motif of {motifs_label} (Tomtom E <= {args.evalue:g}); "
           f"{int((np.asarray(n_sites) == 0).sum())} filters have no site")
