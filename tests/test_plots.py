@@ -138,3 +138,17 @@ def test_modisco_barplot_writes_and_refuses_an_empty_summary(tmp_path):
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["relu", "exponential"]
     with pytest.raises(MotifrepError, match="no rows"):
         modisco_barplot(pd.DataFrame(rows).iloc[:0], [tmp_path / "e.png"])
+
+
+def test_section_heading_counts_filters_or_patterns():
+    """The logo-grid heading counts the section's motifs with a JASPAR label, named by its unit."""
+    from motifrep.filters.logos import _section_heading
+    from motifrep.motifs.meme import Motif
+
+    motifs = [Motif(f"m{i}", np.full((4, 4), 0.25)) for i in range(3)]
+    labels = {"m0": "MA0079.3 SP1", "m2": "MA0095.2 YY1"}  # m1 has no match
+    assert _section_heading({"label": "CNN-2", "motifs": motifs, "labels": labels}) == \
+        "CNN-2   (2/3 filters match a JASPAR motif)"
+    assert _section_heading({"label": "modisco", "motifs": motifs, "labels": labels, "unit": "patterns"}) == \
+        "modisco   (2/3 patterns match a JASPAR motif)"
+    assert _section_heading({"label": "truth", "motifs": motifs}) == "truth"

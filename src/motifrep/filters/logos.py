@@ -61,12 +61,13 @@ def _check_panels(panels, ground_truth, ncols) -> list[dict]:
 
 
 def _section_heading(section: dict) -> str:
-    """A section's label, with the count of filters matching a JASPAR motif when labels are given."""
+    """A section's label, with the count of its motifs (``unit``: filters, patterns) matching a JASPAR motif."""
     labels = section.get("labels")
     if labels is None:
         return section["label"]
     n_matched = sum(1 for m in section["motifs"] if labels.get(m.id))
-    return f"{section['label']}   ({n_matched}/{len(section['motifs'])} filters match a JASPAR motif)"
+    unit = section.get("unit", "filters")
+    return f"{section['label']}   ({n_matched}/{len(section['motifs'])} {unit} match a JASPAR motif)"
 
 
 def _cell_title(motif, section: dict) -> str:

@@ -211,7 +211,8 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
     Parameters
     ----------
     panels : iterable of dict
-        ``label``, ``filters`` (MEME path), ``tomtom`` (hit TSV path) per panel.
+        ``label``, ``filters`` (MEME path), ``tomtom`` (hit TSV path) per panel; optional ``unit``,
+        what the motifs are called in the section heading (default "filters").
     jaspar_meme : str or os.PathLike
         The simulation's JASPAR motifs (the ground-truth matrices; the names of the matches too
         unless ``database_meme`` is given).
@@ -248,7 +249,8 @@ def make_logo_figure(panels, jaspar_meme, tf_table, ground_truth, out_paths, tit
     for panel in panels:
         best = filter_best_matches(read_tomtom_tsv(panel["tomtom"]))
         labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
-        sections.append({"label": panel["label"], "motifs": read_meme(panel["filters"]), "labels": labels})
+        sections.append({"label": panel["label"], "motifs": read_meme(panel["filters"]), "labels": labels,
+                         "unit": panel.get("unit", "filters")})
     truth = None
     if ground_truth:
         truth = []
@@ -534,6 +536,7 @@ def make_modisco_logos(runs, jaspar_meme, tf_table, out_paths) -> None:
         if n:
             panels.append({"label": f"{r['model']} {r['activation']} {r['method']}: {n} TF-MoDISco pattern"
                                     f"{'s' if n != 1 else ''}",
-                           "filters": f"{r['dir']}/patterns.meme", "tomtom": f"{r['dir']}/tomtom.tsv"})
+                           "filters": f"{r['dir']}/patterns.meme", "tomtom": f"{r['dir']}/tomtom.tsv",
+                           "unit": "patterns"})
     make_logo_figure(panels, jaspar_meme, tf_table, True, out_paths,
                      title=None if panels else "TF-MoDISco found no pattern in any run")
