@@ -92,3 +92,21 @@ def checked_config(config, command_line=None):
 
     config = validate(config, CONFIG_SCHEMA, command_line)
     return config, check_models(config, ZOO_FILE)
+
+
+def write_planted_fasta(path, ppm, length: int, n: int = 300, seed: int = 3):
+    """Write ``n`` random sequences of ``length`` nt to ``path``; every other one holds a site
+    drawn from ``ppm`` (L, 4) at a random position. Returns ``path``."""
+    import numpy as np
+
+    bases = "ACGT"
+    rng = np.random.default_rng(seed)
+    records = []
+    for i in range(n):
+        seq = rng.choice(list(bases), length)
+        if i % 2 == 0:
+            at = int(rng.integers(0, length - len(ppm) + 1))
+            seq[at:at + len(ppm)] = [bases[rng.choice(4, p=col / col.sum())] for col in ppm]
+        records.append(f">s{i}\n{''.join(seq)}\n")
+    Path(path).write_text("".join(records))
+    return Path(path)

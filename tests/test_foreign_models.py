@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import JASPAR2016, REPO
+from conftest import JASPAR2016, REPO, write_planted_fasta
 from keras import layers
 
 from motifrep.cli import main
@@ -27,7 +27,6 @@ from motifrep.nn.inspect import conv_map, receptive_window
 
 MOTIF_ID = "MA0139.1"  # CTCF: 19 columns, distinctive
 LENGTH = 100
-BASES = "ACGT"
 NUMBA_CACHE = str(REPO / ".numba_cache")
 
 
@@ -40,17 +39,7 @@ def motif():
 @pytest.fixture(scope="module")
 def fasta(motif, tmp_path_factory):
     """300 random sequences of LENGTH nt; every other one holds a site drawn from the motif."""
-    rng = np.random.default_rng(3)
-    records = []
-    for i in range(300):
-        seq = rng.choice(list(BASES), LENGTH)
-        if i % 2 == 0:
-            at = int(rng.integers(0, LENGTH - len(motif) + 1))
-            seq[at:at + len(motif)] = [BASES[rng.choice(4, p=col / col.sum())] for col in motif]
-        records.append(f">s{i}\n{''.join(seq)}\n")
-    path = tmp_path_factory.mktemp("foreign") / "seqs.fa"
-    path.write_text("".join(records))
-    return path
+    return write_planted_fasta(tmp_path_factory.mktemp("foreign") / "seqs.fa", motif, LENGTH)
 
 
 def plant(conv, motif) -> None:
