@@ -26,9 +26,15 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from motifrep.errors import MotifrepError
-from motifrep.io import atomic_path, write_tsv
+from motifrep.datasets.store import Dataset
+from motifrep.errors import FormatError, MotifrepError
+from motifrep.filters.report import filter_table
+from motifrep.interpret.discovery_score import pattern_recovery, seqlet_scores
+from motifrep.interpret.maps import read_attribution
+from motifrep.io import atomic_path, write_text, write_tsv
 from motifrep.motifs.meme import Motif, read_meme, write_meme
+from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, as_tf_table
+from motifrep.motifs.tomtom import empty_table, run_tomtom, write_tomtom_tsv
 
 log = logging.getLogger(__name__)
 
@@ -266,9 +272,6 @@ def load_maps_and_sequences(maps_path, data_path) -> tuple[dict, np.ndarray]:
     FormatError
         Either file cannot be read or they do not fit each other.
     """
-    from motifrep.datasets.store import Dataset
-    from motifrep.errors import FormatError
-    from motifrep.interpret.maps import read_attribution
 
     with Dataset(data_path) as ds:
         maps = read_attribution(maps_path, ds.length)
@@ -308,8 +311,6 @@ def match_patterns(patterns, jaspar, tf_table, tomtom: dict, numba_cache=None, t
         (ID, name, E), number of hits, ground-truth TF(s) (columns of
         :func:`motifrep.filters.report.filter_table`, ``filter`` renamed ``pattern``).
     """
-    from motifrep.filters.report import filter_table
-    from motifrep.motifs.tomtom import empty_table, run_tomtom
 
     full, trimmed = pattern_motifs(patterns)
     if trimmed:
@@ -328,7 +329,6 @@ def match_patterns(patterns, jaspar, tf_table, tomtom: dict, numba_cache=None, t
 
 def _score_row(seqlets, table, truth, rows, tfs, min_overlap) -> dict:
     """One row of :data:`OUTPUTS` ``score.tsv``: pattern recovery, and seqlet scores where the truth is known."""
-    from motifrep.interpret.discovery_score import pattern_recovery, seqlet_scores
 
     score = pattern_recovery(table, tfs)
     if truth is not None:
@@ -338,7 +338,6 @@ def _score_row(seqlets, table, truth, rows, tfs, min_overlap) -> dict:
 
 def _write_patterns_meme(path, motifs) -> None:
     """The trimmed patterns as MEME; without patterns, the MEME header alone (no motif)."""
-    from motifrep.io import write_text
 
     if motifs:
         write_meme(path, motifs)
@@ -399,8 +398,6 @@ def discover_motifs(maps_path, data_path, jaspar, out_dir, settings: dict, tomto
         As :func:`run_modisco`, :func:`load_maps_and_sequences` and Tomtom; nothing is left
         written.
     """
-    from motifrep.datasets.store import Dataset
-    from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, as_tf_table
 
     s = DEFAULT_SETTINGS | {"seqlet_overlap": 0.5} | dict(settings)
     tfs = as_tf_table(tf_table) if tf_table is not None else pd.DataFrame(
@@ -417,7 +414,6 @@ def discover_motifs(maps_path, data_path, jaspar, out_dir, settings: dict, tomto
     hits, table = match_patterns(patterns, jaspar, tfs, tomtom, numba_cache, threads)
     score = {"method": maps["method"], "n_sequences": int(len(X))} | _score_row(
         seqlets, table, embedded, maps["rows"], tfs["tf"], s["seqlet_overlap"])
-    from motifrep.motifs.tomtom import write_tomtom_tsv
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from motifrep.errors import MotifrepError
+from motifrep.errors import FormatError, MotifrepError
+from motifrep.io import write_text, write_tsv
+from motifrep.summary import mean_sd_markdown, summarise
 
 MIN_OVERLAP = 0.5
 
@@ -153,10 +155,6 @@ def make_modisco_table(runs, out_table, out_summary, out_md) -> None:
     FormatError
         A score file that cannot be read or lacks a column.
     """
-    from motifrep.errors import FormatError
-    from motifrep.io import write_text, write_tsv
-    from motifrep.summary import mean_sd_markdown, summarise
-
     rows = []
     for run in runs:
         try:
