@@ -104,6 +104,19 @@ def test_deeplift_rescale_on_one_relu_unit():
     np.testing.assert_allclose(attr[0], (x[0] - ref[0, 0]) * w * 2 / 3, atol=1e-6)
 
 
+def test_deepshap_stacks_sequences_each_with_its_own_reference(monkeypatch):
+    # f = relu(w.x - 1.5); multiplier (relu(z(x)) - relu(z(r))) / (z(x) - z(r)) per sequence, by hand:
+    # AGC vs CAT: z = 2.5 vs -1.5 -> 5/8; AAA vs CGA: 0.5 vs -0.5 -> 1/2; CGA vs AGC: -0.5 vs 2.5 -> 5/6.
+    # Stacks of 2 sequences (the last padded) must give each sequence its own multiplier and reference.
+    monkeypatch.setattr(A, "DEEPSHAP_ROWS", 4)  # 2 x (1 reference) x 2 rows per stack
+    w = np.array([[2, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]], np.float32)
+    x = one_hot("AGC", "AAA", "CGA").astype(np.float32)
+    ref = one_hot("CAT", "CGA", "AGC")[:, None].astype(np.float32)
+    attr = A.deepshap(dense_model(w, -1.5, "relu"), x, refs=ref)
+    for n, m in enumerate([5 / 8, 1 / 2, 5 / 6]):
+        np.testing.assert_allclose(attr[n], (x[n] - ref[n, 0]) * w * m, atol=1e-6)
+
+
 def test_deepshap_picks_the_task_of_a_multi_output_model():
     x, refs = one_hot("ACCA"), one_hot("CAAC", "ACAC")[None]
     attr = A.deepshap(count_model(), x, task=1, refs=refs) * 4  # linear: mean_r (x - r) * w

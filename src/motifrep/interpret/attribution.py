@@ -54,6 +54,10 @@ SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
 #: the Keras backends DeepSHAP runs on (shap.DeepExplainer's TensorFlow graph rules; its PyTorch
 #: explainer hooks torch.nn modules, which Keras-on-torch layers do not call, and it has no JAX one).
 DEEPSHAP_BACKENDS = ("tensorflow",)
+#: rows (sequences and references) in one of deepshap's gradient passes: about 2,000 rows (100 sequences with 10
+#: references each, twice: the sample half and the background half) ran 1.4x the rate of one sequence per pass
+#: and no slower than larger stacks (CNN-local, 500 x 200 nt, 1 thread; README "Benchmark").
+DEEPSHAP_ROWS = 2000
 
 
 def _check_input(model, X, task: int) -> np.ndarray:
@@ -337,18 +341,26 @@ def smoothgrad(model, X, task: int = 0, n_samples: int = 50, sigma: float = 0.1,
     return out
 
 
-def _task_model(model, task: int, shape):
-    """The model itself when it has one output and a fixed input shape; else a wrapper with input ``shape``
-    (shap needs a fixed one) whose only output is ``task``."""
+def _stacked_task_model(model, task: int, shape, stack: int):
+    """A model explaining ``stack`` sequences at once for shap: input ``(stack, *shape)``, output the
+    sum over the stack of ``model(sequence)[:, task]``.
+
+    shap's DeepExplainer runs its sample tiled beside its background along the batch axis and
+    splits every op's input there into the sample half and the background half. With the stack
+    folded into the batch axis, row ``r * stack + b`` of the sample half meets row ``r * stack + b``
+    of the background half: sequence ``b`` meets reference ``r`` of sequence ``b``. Rows do not mix
+    (inference: BatchNorm and Dropout act per row) and the sum is linear, so each sequence's
+    DeepLIFT multipliers are those of its own output: the attributions of one sequence explained
+    alone with its own background (tested), from one gradient pass for ``stack`` sequences.
+    """
     import keras
 
-    single = int(model.outputs[0].shape[-1]) == 1
-    if single and None not in tuple(model.inputs[0].shape[1:]):
-        return model
-    inputs = keras.Input(shape)
-    y = model(inputs)
-    if not single:
-        y = keras.layers.Lambda(lambda t: t[:, task:task + 1], name="attribution_task")(y)
+    inputs = keras.Input((stack, *shape))
+    rows = keras.layers.Lambda(lambda t: keras.ops.reshape(t, (-1, *shape)), name="attribution_unstack")(inputs)
+    y = model(rows)
+    y = keras.layers.Lambda(lambda t: t[:, task:task + 1], name="attribution_task")(y)
+    y = keras.layers.Lambda(lambda t: keras.ops.sum(keras.ops.reshape(t, (-1, stack)), axis=1, keepdims=True),
+                            name="attribution_stack_sum")(y)
     return keras.Model(inputs, y)
 
 
@@ -373,7 +385,9 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
 
     Implementation: shap's own ``DeepExplainer`` (shap 0.51, TF2 eager), background = the
     ``n_refs`` position-shuffles of each sequence (``shuffle_references(X, n_refs, seed)`` or
-    ``refs`` ``(N, R, L, 4)``), explaining the sigmoid output ``task``. shap rescales Relu, Elu,
+    ``refs`` ``(N, R, L, 4)``), explaining the sigmoid output ``task``. About
+    :data:`DEEPSHAP_ROWS` rows go through one gradient pass: sequences are stacked into one
+    shap sample (:func:`_stacked_task_model`), each meeting only its own references. shap rescales Relu, Elu,
     Sigmoid, Tanh, Softplus, Exp (and, registered here, Pow); BatchNorm and Dense/Conv are linear;
     MaxPool uses DeepExplainer's rule (gradient of the max of x and ref at the pooled positions;
     multiplier 0 where the input changes by < 1e-7). With ``check`` the result must sum to
@@ -418,18 +432,21 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
                           f"{keras_backend()!r} (saliency, ism, integrated_gradients, smoothgrad run on every backend)")
     X = _check_input(model, X, task)
     refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
+    stack = max(1, min(len(X), DEEPSHAP_ROWS // (2 * refs.shape[1])))
     current = []
     with warnings.catch_warnings():  # shap warns on import (matplotlib) and on TF > 2.4 (eager: fine)
         warnings.simplefilter("ignore")
         import shap
 
         _register_shap_ops()
-        explainer = shap.DeepExplainer(_task_model(model, task, X.shape[1:]), lambda _: current[-1])
+        explainer = shap.DeepExplainer(_stacked_task_model(model, task, X.shape[1:], stack), lambda _: current[-1])
         out = np.zeros(X.shape, np.float32)
-        for i, x in enumerate(X):
-            current.append(refs[i].astype(np.float32))
-            values = explainer.shap_values(x[None].astype(np.float32), check_additivity=False)
-            out[i] = np.asarray(values, np.float32).reshape(X.shape[1:])
+        for sl in _batches(len(X), stack):
+            idx = np.arange(sl.start, sl.stop)
+            idx = np.concatenate([idx, np.full(stack - len(idx), idx[-1])])  # the last stack padded with its last row
+            current.append(np.swapaxes(refs[idx], 0, 1).astype(np.float32))  # (R, stack, L, 4)
+            values = explainer.shap_values(X[idx][None].astype(np.float32), check_additivity=False)
+            out[sl] = np.asarray(values, np.float32).reshape((stack,) + X.shape[1:])[:sl.stop - sl.start]
             current.clear()
     if check:
         err, delta = summation_errors(model, X, out, refs, task)
