@@ -26,12 +26,14 @@ def analyse(model, X, Xa, prefix, out, info):
     from motifrep.filters.scan import activation_pwms
     from motifrep.interpret import attribution as A
     from motifrep.interpret.scans import first_layer_scan
+    from motifrep.nn.backend import input_gradient_fn
 
     out[f"{prefix}pred"] = np.asarray(model.predict(X.astype(np.float32), verbose=0, batch_size=256), np.float32)
     ppms, n_sites = activation_pwms(model, X)
     out[f"{prefix}ppm"], out[f"{prefix}n_sites"] = np.asarray(ppms, np.float64), np.asarray(n_sites)
     out[f"{prefix}scan"] = first_layer_scan(model, Xa)
     out[f"{prefix}saliency"] = A.saliency(model, Xa)
+    info[f"{prefix}gradient_reused"] = input_gradient_fn(model, 0) is input_gradient_fn(model, 0)
     out[f"{prefix}ism"] = A.ism(model, Xa)
     out[f"{prefix}ig"] = A.integrated_gradients(model, Xa, n_refs=3, steps=8)
     out[f"{prefix}smoothgrad"] = A.smoothgrad(model, Xa, n_samples=8)

@@ -209,3 +209,20 @@ def test_attribution_file_of_the_wrong_shape_is_refused(tmp_path):
     (tmp_path / "text.h5").write_text("no")
     with pytest.raises(FormatError, match="not an attribution file"):
         read_attribution(tmp_path / "text.h5")
+
+
+def test_gradient_function_made_once_per_model_and_task_and_freed_with_the_model():
+    import gc
+    import weakref
+
+    from motifrep.nn import backend as B
+
+    model = dense_model(W, 0.7)
+    first = B.input_gradient_fn(model, 0)
+    assert B.input_gradient_fn(model, 0) is first  # compiled once (JAX re-jitted at every call before)
+    np.testing.assert_array_equal(first(one_hot("ACG").astype(np.float32))[0], W)
+    alive = weakref.ref(model)
+    del model, first
+    gc.collect()
+    assert alive() is None  # the cached function does not keep the model alive
+

@@ -72,6 +72,7 @@ def test_trains_and_records_its_backend(results, backend):
     assert arrays["own_ppm"].shape == (8, 11, 4) and np.allclose(arrays["own_ppm"].sum(-1), 1, atol=1e-6)
     for method in ("saliency", "ism", "ig", "smoothgrad", "scan"):
         assert np.all(np.isfinite(arrays[f"own_{method}"])), method
+    assert info["own_gradient_reused"] and info.get("ref_gradient_reused", True)
 
 
 @pytest.mark.parametrize("backend", OTHERS)

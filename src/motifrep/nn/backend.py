@@ -9,6 +9,8 @@ gradients, SmoothGrad): one branch per backend (``tf.GradientTape`` in
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 
@@ -45,14 +47,29 @@ def device_name() -> str | None:
     return f"GPU:0 ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else None
 
 
+#: model -> {task: gradient function}: a compiled gradient (TensorFlow's traced tf.function, JAX's jit) is
+#: made once per model and task, not at every attribution call (JAX compiled it again at each call before).
+#: Weak keys, and the functions hold only a weak proxy of the model: a model's entry goes with the model.
+_GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def input_gradient_fn(model, task: int):
     """A function ``x (rows, L, 4) float32 numpy -> d model(x)[:, task] / d x`` (float32 numpy).
 
     The model runs in inference mode (``training=False``); each row's gradient is that of its
-    own output (the outputs are summed, rows are independent).
+    own output (the outputs are summed, rows are independent). The same function is returned for
+    the same model and task while the model lives (compiled once: :data:`_GRADIENTS`).
     """
-    name = backend()
     task = int(task)
+    per_task = _GRADIENTS.setdefault(model, {})
+    if task not in per_task:
+        per_task[task] = _make_gradient_fn(weakref.proxy(model), task)
+    return per_task[task]
+
+
+def _make_gradient_fn(model, task: int):
+    """The gradient function of :func:`input_gradient_fn`, one branch per backend."""
+    name = backend()
     if name == "tensorflow":
         from motifrep.nn import tfonly
 
