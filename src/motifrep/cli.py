@@ -31,6 +31,7 @@ from motifrep.filters.conv_source import is_keras, open_conv_layer
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
 from motifrep.filters.scan import activation_pwms, filters_to_motifs
+from motifrep.interpret.methods import METHOD_NAMES
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
 from motifrep.motifs.meme import write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, check_database, load_tf_table
@@ -303,9 +304,6 @@ example:
   motifrep attribute weights.pt seqs.fa --torch-model mynet.py:build --method deepshap --target 1 --out attr/
 """
 
-ATTRIBUTE_METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
-
-
 def _add_attribute_parser(sub) -> None:
     """The ``attribute`` command: attribution maps of a user's model (:func:`cmd_attribute`)."""
     p = sub.add_parser("attribute", help="attribution maps of a Keras or PyTorch model, scored against motif sites",
@@ -314,7 +312,7 @@ def _add_attribute_parser(sub) -> None:
                                                 "or TorchScript file, or (with --torch-model) a PyTorch state dict")
     p.add_argument("sequences", metavar="SEQUENCES",
                    help="a FASTA file (A/C/G/T; all records one length) or a motifrep HDF5 data set (its test split)")
-    p.add_argument("--method", required=True, choices=ATTRIBUTE_METHODS, help="attribution method")
+    p.add_argument("--method", required=True, choices=METHOD_NAMES, help="attribution method")
     p.add_argument("--target", metavar="OUTPUT_INDEX", type=_int_at_least(0, "target"), default=0,
                    help="0-based output unit explained (across all outputs, flattened, in order)")
     p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
