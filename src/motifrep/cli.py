@@ -518,14 +518,7 @@ def cmd_filters(args) -> int:
         ``--out``, a full disk); :func:`main` prints it as one line. When writing fails, the
         outputs this run already wrote are removed (and ``--out``, if this run made it).
     """
-    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
-    _check_file(model_path, "model file")
-    _check_file(seq_path, "sequence file (FASTA or HDF5)")
-    if args.tf_table is not None:
-        _check_file(Path(args.tf_table), "TF table")
-    numba_cache = args.numba_cache or _default_numba_cache()
-    if out.exists() and not out.is_dir():
-        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    model_path, seq_path, out, numba_cache = _filters_paths(args)
 
     from motifrep.filters.html_report import (
         write_filter_report_html,  # deferred like the logos
@@ -555,9 +548,7 @@ def cmd_filters(args) -> int:
     table = filter_table(unclipped, clipped, hits, motifs, tf_table,
                          n_sites={m.id: int(s) for m, s in zip(unclipped, n_sites)})
 
-    names = {m.id: m.name for m in motifs}
-    best = filter_best_matches(hits)
-    labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+    labels = _best_match_labels(hits, motifs)
 
     writes = [(write_meme, "filters.meme", clipped), (write_meme, "filters_unclipped.meme", unclipped),
               (write_tomtom_tsv, "tomtom.tsv", hits), (write_tsv, "filters.tsv", table)]
@@ -578,6 +569,26 @@ def cmd_filters(args) -> int:
     _print_filters_summary(args, table, n_sites, conv_name=conv_name, width=width, n_sequences=len(X),
                            seq_what=seq_what, motifs_label=motifs_label)
     return 0
+
+
+def _filters_paths(args) -> tuple[Path, Path, Path, str]:
+    """``motifrep filters``' model, sequence and output paths and numba cache, the input files checked."""
+    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
+    _check_file(model_path, "model file")
+    _check_file(seq_path, "sequence file (FASTA or HDF5)")
+    if args.tf_table is not None:
+        _check_file(Path(args.tf_table), "TF table")
+    numba_cache = args.numba_cache or _default_numba_cache()
+    if out.exists() and not out.is_dir():
+        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    return model_path, seq_path, out, numba_cache
+
+
+def _best_match_labels(hits, motifs) -> dict:
+    """Each filter's logo label: its best Tomtom match's ID and name."""
+    names = {m.id: m.name for m in motifs}
+    best = filter_best_matches(hits)
+    return {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
 
 
 def _print_filters_summary(args, table, n_sites, *, conv_name: str, width: int, n_sequences: int, seq_what: str,
