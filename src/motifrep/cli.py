@@ -171,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
+    _add_filters_parser(sub)
+    _add_attribute_parser(sub)
+    _add_modisco_parser(sub)
+    return parser
+
+
+def _add_filters_parser(sub) -> None:
+    """The ``filters`` command: a conv layer's filters as motifs, matched to JASPAR (:func:`cmd_filters`)."""
     p = sub.add_parser(
         "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
         description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
@@ -216,9 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
-    _add_attribute_parser(sub)
-    _add_modisco_parser(sub)
-    return parser
 
 
 def _add_modisco_parser(sub) -> None:
