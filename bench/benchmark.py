@@ -447,41 +447,47 @@ def _backend_child(argv: list[str]) -> None:
 
 
 def main(argv=None) -> None:
+    """Run the benchmark the command line asks for (see ``--help``) and print its table."""
     args = _parser().parse_args(argv)
+    if _run_child(args) or _run_single_benchmark(args):
+        return
+    _print_rows(_default_rows(args))
+
+
+def _run_child(args) -> bool:
+    """Run the child process (or the backend comparison) the arguments ask for; False if none."""
     if args.backend_child:
         _backend_child(args.backend_child)
-        return
-    if args.peer_child:
+    elif args.peer_child:
         backends.peer_child(args.peer_child[0], int(args.peer_child[1]))
-        return
-    if args.backends is not None:
+    elif args.backends is not None:
         run_backends(args)
-        return
-    if args.attribution_child:
+    elif args.attribution_child:
         bench_attribution_child(*args.attribution_child)
-        return
-    if args.analysis_child:
+    elif args.analysis_child:
         bench_analysis_child(*args.analysis_child)
-        return
-    if args.child:
+    elif args.child:
         data, model, threads, epochs, batch = args.child
         bench_training_child(data, model, int(threads), int(epochs), int(batch))
-        return
-    if args.stream_child:
+    elif args.stream_child:
         data, limit, batches, threads, batch = args.stream_child
         bench_stream_child(data, float(limit), int(batches), int(threads), int(batch))
-        return
+    else:
+        return False
+    return True
+
+
+def _run_single_benchmark(args) -> bool:
+    """Run and print ``--build``, ``--modisco`` or ``--streamed``; False if none is asked for."""
     if args.build:
         with tempfile.TemporaryDirectory() as tmp:
             r = bench_encode_build(args.build, 10 * args.build, Path(tmp))  # ~10 peaks per Mb, as ENCODE sets
         print(f"{r['stage']}: {r['n']} in {r['seconds']:.1f} s = {r['per_second']:,.0f} bins/s; "
               f"{r['sequences']:,} sequences written ({r['sequences'] / r['seconds']:,.0f} per s)")
-        return
-    if args.modisco:
+    elif args.modisco:
         for r in bench_modisco(args.modisco, args.leiden_runs, max(args.threads)):
             print(f"{r['stage']}: {r['n']} sequences in {r['seconds']:.1f} s")
-        return
-    if args.streamed is not None:
+    elif args.streamed is not None:
         with tempfile.TemporaryDirectory() as tmp:
             rows = bench_streamed(args.streamed, args.length, args.batches, max(args.threads), args.batch_size,
                                   Path(tmp))
@@ -489,8 +495,13 @@ def main(argv=None) -> None:
         for r in rows:
             print(f"{r['run']:36} {r['n_train']:>9,} {r['sequences/s']:12.1f} {r['nt/s']:10.0f} "
                   f"{r['nt/s vs 200 nt']:10.3f} {r['peak RSS GB']:12.2f}")
-        return
+    else:
+        return False
+    return True
 
+
+def _default_rows(args) -> list[dict]:
+    """The default benchmark's rows: simulation, data set writing, training, attribution, analysis."""
     rows = [bench_simulation(args.sequences, args.repeats), bench_regulatory(10000, args.repeats)]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "bench.h5"
@@ -513,12 +524,16 @@ def main(argv=None) -> None:
                     rows.append({**row, "stage": row["stage"].replace("train", "train task3")})
         for model in args.analysis:
             rows += bench_analysis(data, model, Path(tmp) / f"numba_{model}")
+    return rows
+
+
+def _print_rows(rows: list[dict]) -> None:
+    """Print the default benchmark's table."""
     print(f"{'stage':46} {'n':>14} {'seconds':>9} {'per second':>11} {'1st epoch s':>12}")
     for r in rows:
         first = f"{r['first_epoch']:.1f}" if "first_epoch" in r else ""
         rate = f"{r['per_second']:.0f}" if r["per_second"] else ""
         print(f"{r['stage']:46} {r['n']!s:>14} {r['seconds']:9.2f} {rate:>11} {first:>12}")
-
 
 if __name__ == "__main__":
     main()

@@ -31,6 +31,7 @@ from motifrep.filters.conv_source import is_keras, open_conv_layer
 from motifrep.filters.matching import filter_best_matches
 from motifrep.filters.report import filter_table, recovered_tfs
 from motifrep.filters.scan import activation_pwms, filters_to_motifs
+from motifrep.interpret.methods import METHOD_NAMES
 from motifrep.io import no_space_error, out_of_space, writable_dir, write_tsv
 from motifrep.motifs.meme import write_meme
 from motifrep.motifs.tf_table import TF_TABLE_COLUMNS, check_database, load_tf_table
@@ -170,6 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
+    _add_filters_parser(sub)
+    _add_attribute_parser(sub)
+    _add_modisco_parser(sub)
+    return parser
+
+
+def _add_filters_parser(sub) -> None:
+    """The ``filters`` command: a conv layer's filters as motifs, matched to JASPAR (:func:`cmd_filters`)."""
     p = sub.add_parser(
         "filters", help="turn a conv layer's filters into motifs and match them to JASPAR",
         description=_FILTERS_DESCRIPTION, epilog=_FILTERS_EPILOG, formatter_class=_Formatter,
@@ -215,9 +224,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", metavar="N", type=_int_at_least(1, "batch-size"), default=512,
                    help="sequences per activation batch")
     p.set_defaults(func=cmd_filters)
-    _add_attribute_parser(sub)
-    _add_modisco_parser(sub)
-    return parser
 
 
 def _add_modisco_parser(sub) -> None:
@@ -303,9 +309,6 @@ example:
   motifrep attribute weights.pt seqs.fa --torch-model mynet.py:build --method deepshap --target 1 --out attr/
 """
 
-ATTRIBUTE_METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
-
-
 def _add_attribute_parser(sub) -> None:
     """The ``attribute`` command: attribution maps of a user's model (:func:`cmd_attribute`)."""
     p = sub.add_parser("attribute", help="attribution maps of a Keras or PyTorch model, scored against motif sites",
@@ -314,7 +317,7 @@ def _add_attribute_parser(sub) -> None:
                                                 "or TorchScript file, or (with --torch-model) a PyTorch state dict")
     p.add_argument("sequences", metavar="SEQUENCES",
                    help="a FASTA file (A/C/G/T; all records one length) or a motifrep HDF5 data set (its test split)")
-    p.add_argument("--method", required=True, choices=ATTRIBUTE_METHODS, help="attribution method")
+    p.add_argument("--method", required=True, choices=METHOD_NAMES, help="attribution method")
     p.add_argument("--target", metavar="OUTPUT_INDEX", type=_int_at_least(0, "target"), default=0,
                    help="0-based output unit explained (across all outputs, flattened, in order)")
     p.add_argument("--out", "-o", metavar="DIR", required=True, help="output directory (created if missing)")
@@ -520,14 +523,7 @@ def cmd_filters(args) -> int:
         ``--out``, a full disk); :func:`main` prints it as one line. When writing fails, the
         outputs this run already wrote are removed (and ``--out``, if this run made it).
     """
-    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
-    _check_file(model_path, "model file")
-    _check_file(seq_path, "sequence file (FASTA or HDF5)")
-    if args.tf_table is not None:
-        _check_file(Path(args.tf_table), "TF table")
-    numba_cache = args.numba_cache or _default_numba_cache()
-    if out.exists() and not out.is_dir():
-        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    model_path, seq_path, out, numba_cache = _filters_paths(args)
 
     from motifrep.filters.html_report import (
         write_filter_report_html,  # deferred like the logos
@@ -557,9 +553,7 @@ def cmd_filters(args) -> int:
     table = filter_table(unclipped, clipped, hits, motifs, tf_table,
                          n_sites={m.id: int(s) for m, s in zip(unclipped, n_sites)})
 
-    names = {m.id: m.name for m in motifs}
-    best = filter_best_matches(hits)
-    labels = {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
+    labels = _best_match_labels(hits, motifs)
 
     writes = [(write_meme, "filters.meme", clipped), (write_meme, "filters_unclipped.meme", unclipped),
               (write_tomtom_tsv, "tomtom.tsv", hits), (write_tsv, "filters.tsv", table)]
@@ -580,6 +574,26 @@ def cmd_filters(args) -> int:
     _print_filters_summary(args, table, n_sites, conv_name=conv_name, width=width, n_sequences=len(X),
                            seq_what=seq_what, motifs_label=motifs_label)
     return 0
+
+
+def _filters_paths(args) -> tuple[Path, Path, Path, str]:
+    """``motifrep filters``' model, sequence and output paths and numba cache, the input files checked."""
+    model_path, seq_path, out = Path(args.model), Path(args.sequences), Path(args.out)
+    _check_file(model_path, "model file")
+    _check_file(seq_path, "sequence file (FASTA or HDF5)")
+    if args.tf_table is not None:
+        _check_file(Path(args.tf_table), "TF table")
+    numba_cache = args.numba_cache or _default_numba_cache()
+    if out.exists() and not out.is_dir():
+        raise MotifrepError(f"--out {out}: exists and is not a directory")
+    return model_path, seq_path, out, numba_cache
+
+
+def _best_match_labels(hits, motifs) -> dict:
+    """Each filter's logo label: its best Tomtom match's ID and name."""
+    names = {m.id: m.name for m in motifs}
+    best = filter_best_matches(hits)
+    return {q: f"{t} {names.get(t, '')}".strip() for q, t in zip(best["Query_ID"], best["Target_ID"])}
 
 
 def _print_filters_summary(args, table, n_sites, *, conv_name: str, width: int, n_sequences: int, seq_what: str,

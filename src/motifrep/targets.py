@@ -108,7 +108,7 @@ def comparison_database(config: dict, resolve=_identity) -> str:
     ``null`` (the default), or the JASPAR release, collection and tax group that ``jaspar:``
     exports from pyjaspar already: the simulation's own motifs, :data:`JASPAR_MEME`. Another
     ``JASPAR<year>[:COLLECTION[:TAX_GROUP]]``: its export, ``results/motifdb/<RELEASE>_<COLLECTION>_<TAX>.meme``
-    (rule ``motif_database``). A MEME file: that file (``resolve``\ d).
+    (rule ``motif_database``). A MEME file: that file (through ``resolve``).
 
     Parameters
     ----------

@@ -32,6 +32,7 @@ from motifrep.datasets.encode import (  # noqa: E402
     read_experiment_table,
 )
 from motifrep.errors import MotifrepError  # noqa: E402
+from motifrep.interpret.methods import METHOD_NAMES  # noqa: E402
 from motifrep.results.html import param_text  # noqa: E402
 from motifrep.targets import (  # noqa: E402
     ATTRIBUTION,
@@ -93,7 +94,6 @@ ENV = "../../envs/motifrep.yaml"
 # GPU rules (training, attribution) with --use-conda: the CUDA build where a GPU is required.
 GPU_ENV = "../../envs/motifrep-cuda.yaml" if config["training"]["require_gpu"] else ENV
 TOMTOM_ENV = "../../envs/meme.yaml" if config["tomtom"]["engine"] == "meme" else ENV
-METHODS = ("saliency", "ism", "integrated_gradients", "smoothgrad", "deepshap")
 
 
 def _alternatives(names):
@@ -108,7 +108,7 @@ wildcard_constraints:
     trial=r"\d+",
     layer=r"\d+",
     figure=_alternatives(FIGURES),
-    method=_alternatives(METHODS),
+    method=_alternatives(METHOD_NAMES),
     table="table1|table2",
     rendered=_alternatives(RENDERED),
 

@@ -33,6 +33,7 @@ import numpy as np
 from motifrep.datasets.store import Dataset
 from motifrep.errors import ConfigError, FormatError, MotifrepError
 from motifrep.interpret.maps import write_maps
+from motifrep.interpret.methods import DEFAULTS
 from motifrep.nn.backend import backend as keras_backend
 from motifrep.nn.backend import input_gradient_fn
 from motifrep.nn.build import load_model
@@ -40,14 +41,6 @@ from motifrep.nn.runtime import configure_tensorflow
 
 log = logging.getLogger("motifrep")
 
-#: the authors' settings (methods §6.2), used by :func:`benchmark_methods` and as defaults below.
-DEFAULTS = {
-    "saliency": {},
-    "ism": {},
-    "integrated_gradients": {"n_refs": 10, "steps": 20},
-    "smoothgrad": {"n_samples": 50, "sigma": 0.1},
-    "deepshap": {"n_refs": 10},
-}
 #: deepshap's run-time summation-to-delta check: |sum(attr) - (f(x) - mean f(ref))| <= ATOL + RTOL |delta|
 #: (float32 errors measured on CNN-local/-dist/-deep: <= 2e-5 for the P2 activations of methods §2.6; tests use 1e-4 + 1e-3).
 SUM_ATOL, SUM_RTOL = 1e-3, 1e-2
@@ -458,6 +451,7 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
     return out
 
 
+#: each method of :data:`motifrep.interpret.methods.METHOD_NAMES` (same order), by name.
 METHODS = {
     "saliency": saliency,
     "ism": ism,

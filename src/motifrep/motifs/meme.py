@@ -126,65 +126,87 @@ def read_meme(path: str | os.PathLike) -> list[Motif]:
             if alphabet.upper() != ALPHABET:
                 raise FormatError(f"{where}: alphabet {alphabet!r} is not ACGT")
         elif line.startswith("MOTIF"):
-            parts = line.split()
-            if len(parts) < 2:
-                raise FormatError(f"{where}: MOTIF line without an identifier")
-            if current is not None and current.pwm.size == 0:
-                raise FormatError(f"{where}: motif {current.id!r} before it has no letter-probability matrix")
-            current = Motif(parts[1], np.zeros((0, 4)), " ".join(parts[2:]))
+            current = _new_motif(line, where, current)
             motifs.append(current)
         elif line.startswith("URL") and current is not None:
             current.url = line[3:].strip()
         elif _MATRIX_RE.match(line):
             if current is None:
                 raise FormatError(f"{where}: letter-probability matrix before any MOTIF line")
-            fields = dict(_KEYVAL_RE.findall(_MATRIX_RE.match(line).group(1)))
-            try:
-                alength = int(fields.get("alength", 4))
-                width = int(fields["w"])
-            except (KeyError, ValueError):
-                raise FormatError(f"{where}: matrix header needs integer 'alength=' and 'w='") from None
-            if alength != 4:
-                raise FormatError(f"{where}: alength= {alength}, expected 4 (DNA)")
-            if width < 1:
-                raise FormatError(f"{where}: motif {current.id!r} has width {width}")
-            if "nsites" in fields:
-                try:
-                    current.nsites = int(round(float(fields["nsites"])))
-                except ValueError:
-                    raise FormatError(f"{where}: nsites= {fields['nsites']!r} is not a number") from None
-            rows = []
-            j = i + 1
-            while len(rows) < width:
-                if j >= len(lines):
-                    raise FormatError(f"{path}:{j}: motif {current.id!r} ends after {len(rows)} of {width} rows")
-                tokens = lines[j].split()
-                if not tokens:
-                    j += 1
-                    continue
-                if not re.match(r"^[-+.\d]", tokens[0]) and not _is_number(tokens[0]):  # nan, inf: a bad row
-                    raise FormatError(f"{path}:{j + 1}: motif {current.id!r} has {len(rows)} rows, header says w= {width}")
-                row = _floats(tokens, f"{path}:{j + 1}: motif {current.id!r} row {len(rows) + 1}")
-                if len(row) != 4:
-                    raise FormatError(f"{path}:{j + 1}: matrix row has {len(row)} values, expected 4")
-                total = sum(row)
-                if min(row) < 0 or abs(total - 1.0) > ROW_SUM_TOLERANCE:
-                    raise FormatError(
-                        f"{path}:{j + 1}: motif {current.id!r} row sums to {total:.4f}, not 1 (probabilities expected)"
-                    )
-                rows.append(row)
-                j += 1
-            current.pwm = np.asarray(rows, dtype=float)
-            i = j
+            width = _matrix_header(line, where, current)
+            current.pwm, i = _matrix_rows(lines, i + 1, width, path, current)
             continue
         i += 1
 
+    _check_complete(motifs, path)
+    return motifs
+
+
+def _new_motif(line: str, where: str, previous: Motif | None) -> Motif:
+    """The :class:`Motif` a ``MOTIF`` line opens (empty matrix); ``previous`` must have its matrix."""
+    parts = line.split()
+    if len(parts) < 2:
+        raise FormatError(f"{where}: MOTIF line without an identifier")
+    if previous is not None and previous.pwm.size == 0:
+        raise FormatError(f"{where}: motif {previous.id!r} before it has no letter-probability matrix")
+    return Motif(parts[1], np.zeros((0, 4)), " ".join(parts[2:]))
+
+
+def _matrix_header(line: str, where: str, motif: Motif) -> int:
+    """The width ``w=`` of a ``letter-probability matrix`` line; sets ``motif.nsites`` when given."""
+    fields = dict(_KEYVAL_RE.findall(_MATRIX_RE.match(line).group(1)))
+    try:
+        alength = int(fields.get("alength", 4))
+        width = int(fields["w"])
+    except (KeyError, ValueError):
+        raise FormatError(f"{where}: matrix header needs integer 'alength=' and 'w='") from None
+    if alength != 4:
+        raise FormatError(f"{where}: alength= {alength}, expected 4 (DNA)")
+    if width < 1:
+        raise FormatError(f"{where}: motif {motif.id!r} has width {width}")
+    if "nsites" in fields:
+        try:
+            motif.nsites = int(round(float(fields["nsites"])))
+        except ValueError:
+            raise FormatError(f"{where}: nsites= {fields['nsites']!r} is not a number") from None
+    return width
+
+
+def _matrix_rows(lines: list[str], j: int, width: int, path: Path, motif: Motif) -> tuple[np.ndarray, int]:
+    """The ``width`` probability rows of ``motif`` from line index ``j`` on (blank lines skipped).
+
+    Returns the ``(width, 4)`` matrix and the index of the line after its last row.
+    """
+    rows = []
+    while len(rows) < width:
+        if j >= len(lines):
+            raise FormatError(f"{path}:{j}: motif {motif.id!r} ends after {len(rows)} of {width} rows")
+        tokens = lines[j].split()
+        if not tokens:
+            j += 1
+            continue
+        if not re.match(r"^[-+.\d]", tokens[0]) and not _is_number(tokens[0]):  # nan, inf: a bad row
+            raise FormatError(f"{path}:{j + 1}: motif {motif.id!r} has {len(rows)} rows, header says w= {width}")
+        row = _floats(tokens, f"{path}:{j + 1}: motif {motif.id!r} row {len(rows) + 1}")
+        if len(row) != 4:
+            raise FormatError(f"{path}:{j + 1}: matrix row has {len(row)} values, expected 4")
+        total = sum(row)
+        if min(row) < 0 or abs(total - 1.0) > ROW_SUM_TOLERANCE:
+            raise FormatError(
+                f"{path}:{j + 1}: motif {motif.id!r} row sums to {total:.4f}, not 1 (probabilities expected)"
+            )
+        rows.append(row)
+        j += 1
+    return np.asarray(rows, dtype=float), j
+
+
+def _check_complete(motifs: list[Motif], path: Path) -> None:
+    """FormatError unless there is at least one motif and every motif has its matrix."""
     if not motifs:
         raise FormatError(f"{path}: no MOTIF found")
     for motif in motifs:
         if motif.pwm.size == 0:
             raise FormatError(f"{path}: motif {motif.id!r} has no letter-probability matrix")
-    return motifs
 
 
 def format_meme(motifs: list[Motif], background=(0.25, 0.25, 0.25, 0.25), digits: int = 6) -> str:

@@ -321,16 +321,29 @@ def _sort_and_threshold(frame: pd.DataFrame, query_order: Iterable[str], thresh:
 
 def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads):
     """The ``memelite`` engine (see :func:`run_tomtom`): hits with E <= ``thresh``, unsorted."""
-    import warnings
-
-    from memelite import tomtom as memelite_tomtom
 
     def prepared(m: Motif) -> np.ndarray:
         return apply_pseudocount(m.pwm, pseudocount, m.nsites, background)
 
     q_pwms = [prepared(m) for m in queries]
     t_pwms = [prepared(m) for m in targets]
-    n_t = len(targets)
+    p, score, offset, overlap = _memelite_both_strands(q_pwms, t_pwms, threads)
+    best = _best_strand(p, score, offset, overlap, len(targets))
+    qi, ti = np.nonzero(best["e"] <= thresh)
+    if len(qi) == 0:
+        return empty_table()
+    return _memelite_hits(queries, targets, q_pwms, t_pwms, best, qi, ti)
+
+
+def _memelite_both_strands(q_pwms, t_pwms, threads):
+    """memelite's p-values, scores, offsets and overlaps of each query against each target strand.
+
+    Columns: the forward targets, then their reverse complements.
+    """
+    import warnings
+
+    from memelite import tomtom as memelite_tomtom
+
     # Both strands passed explicitly (forward targets, then their reverse complements) with
     # reverse_complement=False: the same target columns, hence the same background and
     # p-values, as memelite's reverse_complement=True, but the per-strand scores come back,
@@ -345,7 +358,11 @@ def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads)
             )
         except ValueError as exc:
             raise MotifrepError(f"tomtom engine 'memelite': {exc}") from None
+    return p, score, offset, overlap
 
+
+def _best_strand(p, score, offset, overlap, n_t: int) -> dict:
+    """Per query-target pair, the better strand (``rev``; ties to '+') and its p, E, q, offset, overlap."""
     p_fwd, p_rev = p[:, :n_t], p[:, n_t:]
     rev = score[:, n_t:] > score[:, :n_t]  # ties go to '+', as in MEME
     # Per-strand p-value of the best alignment on that strand, corrected for the two
@@ -356,27 +373,31 @@ def _tomtom_memelite(queries, targets, thresh, pseudocount, background, threads)
     pick = np.where(rev, np.arange(n_t) + n_t, np.arange(n_t))
     p_best = np.minimum(p_fwd, p_rev)
     p_best = p_best * (2 - p_best)
-    q_best = np.take_along_axis(q_strand, pick, axis=1)
-    e_best = p_best * n_t
-    off = np.take_along_axis(offset, pick, axis=1).astype(np.int64)
-    ovl = np.take_along_axis(overlap, pick, axis=1).astype(np.int64)
+    return {
+        "rev": rev,
+        "p": p_best,
+        "e": p_best * n_t,
+        "q": np.take_along_axis(q_strand, pick, axis=1),
+        "offset": np.take_along_axis(offset, pick, axis=1).astype(np.int64),
+        "overlap": np.take_along_axis(overlap, pick, axis=1).astype(np.int64),
+    }
 
-    qi, ti = np.nonzero(e_best <= thresh)
-    if len(qi) == 0:
-        return empty_table()
+
+def _memelite_hits(queries, targets, q_pwms, t_pwms, best: dict, qi, ti) -> pd.DataFrame:
+    """The Tomtom table rows of the pairs ``(qi, ti)`` from :func:`_best_strand`'s ``best``."""
     q_cons = np.array([consensus(p) for p in q_pwms], dtype=object)
     t_cons_fwd = np.array([consensus(p) for p in t_pwms], dtype=object)
     t_cons_rev = np.array([consensus(p[::-1, ::-1]) for p in t_pwms], dtype=object)
-    strand_rev = rev[qi, ti]
+    strand_rev = best["rev"][qi, ti]
     frame = pd.DataFrame(
         {
             "Query_ID": np.array([m.id for m in queries], dtype=object)[qi],
             "Target_ID": np.array([m.id for m in targets], dtype=object)[ti],
-            "Optimal_offset": off[qi, ti],
-            "p-value": p_best[qi, ti],
-            "E-value": e_best[qi, ti],
-            "q-value": q_best[qi, ti],
-            "Overlap": ovl[qi, ti],
+            "Optimal_offset": best["offset"][qi, ti],
+            "p-value": best["p"][qi, ti],
+            "E-value": best["e"][qi, ti],
+            "q-value": best["q"][qi, ti],
+            "Overlap": best["overlap"][qi, ti],
             "Query_consensus": q_cons[qi],
             "Target_consensus": np.where(strand_rev, t_cons_rev[ti], t_cons_fwd[ti]),
             "Orientation": np.where(strand_rev, "-", "+"),

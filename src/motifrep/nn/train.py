@@ -399,10 +399,7 @@ def train(
     TrainingError
         The loss became NaN or infinite, or the test predictions are not finite.
     """
-    if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
-        raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")
-    if monitor not in MONITORS:
-        raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
+    _check_settings(epochs, patience, batch_size, learning_rate, monitor)
     check_positives(data_path, min_positives)
     configure_tensorflow(threads, seed, deterministic, backend)
     backend = keras_backend()
@@ -412,19 +409,10 @@ def train(
     with precision_policy(mixed_precision):
         model, n_params, task_names = _compiled_model(data_path, model_name, blocks, activation, monitor,
                                                       learning_rate, l2, init)
-        log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, backend %s, device %s%s; bound to %s",
-                 run, n_params, seed, learning_rate, batch_size, monitor, backend, device,
-                 ", mixed_float16" if mixed_precision else "",
-                 current_binding() or "no binding (not run by the workflow)")
+        _log_start(run, n_params, seed, learning_rate, batch_size, monitor, backend, device, mixed_precision)
         stopper = _callbacks(patience, epochs, monitor)
-        train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
-        valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
-        t0 = time.perf_counter()
-        model.fit(train_batches, validation_data=valid_batches, epochs=epochs, verbose=0, shuffle=False,
-                  callbacks=[stopper, *_schedule(lr_plateau, monitor), *(callbacks or [])])  # batch_stream shuffles
-        train_seconds = time.perf_counter() - t0
-        if stopper.diverged:
-            raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
+        train_seconds = _fit(model, stopper, data_path, seed, epochs, batch_size, in_memory_max_gb,
+                             [*_schedule(lr_plateau, monitor), *(callbacks or [])], run)
         y_true, y_pred = _predict_test(model, data_path, batch_size, in_memory_max_gb, run)
         health = _health(model, stopper, epochs, lr_plateau, data_path, batch_size)
     metrics = {"dataset": dataset, "model": model_name, "activation": activation, "trial": int(trial),
@@ -435,13 +423,50 @@ def train(
                "versions": library_versions(backend)}
     log.info("test: mean AUROC %.4f, mean AUPR %.4f (best epoch %d)", metrics["auroc_mean"], metrics["aupr_mean"],
              metrics["best_epoch"])
+    _write_outputs(model, stopper.rows, metrics, out_model, out_history, out_metrics)
+    return metrics
+
+
+def _check_settings(epochs: int, patience: int, batch_size: int, learning_rate: float, monitor: str) -> None:
+    """ConfigError unless the training settings are in range and ``monitor`` is known."""
+    if epochs < 1 or patience < 1 or batch_size < 1 or learning_rate <= 0:
+        raise ConfigError("training: epochs, patience and batch_size must be >= 1 and learning_rate > 0")
+    if monitor not in MONITORS:
+        raise ConfigError(f"training.monitor: unknown {monitor!r} (known: {', '.join(MONITORS)})")
+
+
+def _log_start(run, n_params, seed, learning_rate, batch_size, monitor, backend, device, mixed_precision) -> None:
+    """Log the run's settings, device and device binding before training."""
+    log.info("%s: %d trainable parameters, seed %d, lr %g, batch %d, monitor %s, backend %s, device %s%s; bound to %s",
+             run, n_params, seed, learning_rate, batch_size, monitor, backend, device,
+             ", mixed_float16" if mixed_precision else "",
+             current_binding() or "no binding (not run by the workflow)")
+
+
+def _fit(model, stopper, data_path, seed, epochs, batch_size, in_memory_max_gb, extra_callbacks, run) -> float:
+    """Fit ``model`` on the train split (validated on valid); the seconds taken.
+
+    TrainingError when ``stopper`` saw the loss diverge.
+    """
+    train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
+    valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
+    t0 = time.perf_counter()
+    model.fit(train_batches, validation_data=valid_batches, epochs=epochs, verbose=0, shuffle=False,
+              callbacks=[stopper, *extra_callbacks])  # batch_stream shuffles
+    train_seconds = time.perf_counter() - t0
+    if stopper.diverged:
+        raise TrainingError(f"{run}: the loss became NaN or infinite in epoch {stopper.diverged}; nothing kept")
+    return train_seconds
+
+
+def _write_outputs(model, history_rows, metrics, out_model, out_history, out_metrics) -> None:
+    """Write the model, the history TSV and the metrics JSON: all three or none (e.g. on a full disk)."""
     with atomic_path(out_model) as tmp:
         model.save(tmp)
     try:
-        write_tsv(out_history, pd.DataFrame(stopper.rows))
+        write_tsv(out_history, pd.DataFrame(history_rows))
         write_json(out_metrics, metrics)
     except BaseException:  # e.g. a full disk: all three outputs or none
         for path in (out_model, out_history):
             Path(path).unlink(missing_ok=True)
         raise
-    return metrics
