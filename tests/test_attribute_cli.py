@@ -248,6 +248,44 @@ def test_a_data_set_as_sequences_and_ground_truth(small_data, files, tmp_path, c
                                [average_precision_score(m, p) for m, p in zip(mask[both], pos[both])], atol=1e-6)
 
 
+RELU_UNIT = """
+from torch import nn
+
+
+class ReluUnit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.act = nn.Conv1d(4, 1, 3), nn.ReLU()
+
+    def forward(self, x):
+        return self.act(self.conv(x)).flatten(1)
+
+
+def build():
+    return ReluUnit()
+"""
+
+
+def test_torch_deepshap_stacks_sequences_each_with_its_own_reference(tmp_path, monkeypatch):
+    """f = relu(w.x - 1.5), the rescale multiplier (relu(z(x)) - relu(z(r))) / (z(x) - z(r)) by hand:
+    AGC vs CAT: z = 2.5 vs -1.5 -> 5/8; AAA vs CGA: 0.5 vs -0.5 -> 1/2; CGA vs AGC: -0.5 vs 2.5 -> 5/6.
+    Stacks of 2 sequences (the last padded) must give each its own multiplier and reference."""
+    from motifrep.interpret import attribution
+    from motifrep.interpret.user_models import load_attribution_model, torch_deepshap
+
+    monkeypatch.setattr(attribution, "DEEPSHAP_ROWS", 4)  # 2 x (1 reference) x 2 rows per stack
+    (tmp_path / "relu_unit.py").write_text(RELU_UNIT)
+    w = np.array([[2, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]], np.float32)  # (L=3, 4)
+    state = {"conv.weight": torch.from_numpy(w.T[None].copy()), "conv.bias": torch.tensor([-1.5])}
+    torch.save(state, tmp_path / "state.pt")
+    model, framework = load_attribution_model(tmp_path / "state.pt", 3, torch_model=f"{tmp_path / 'relu_unit.py'}:build")
+    x, ref = onehot(["AGC", "AAA", "CGA"]), onehot(["CAT", "CGA", "AGC"])[:, None]
+    attr = torch_deepshap(model, x, refs=ref)
+    assert framework == "PyTorch"
+    for n, m in enumerate([5 / 8, 1 / 2, 5 / 6]):
+        np.testing.assert_allclose(attr[n], (x[n] - ref[n, 0]) * w * m, atol=1e-6)
+
+
 def test_deepshap_of_a_keras_model(tmp_path, capsys):
     """Channels-first, two outputs, Conv1D(relu) -> MaxPool -> Dense (TensorFlow backend): poly-A's map is 0
     (its shuffles are itself); the other sequences pass the command's summation-to-delta check."""

@@ -151,13 +151,15 @@ class TorchAttributionModel:
 
 
 def torch_deepshap(model: TorchAttributionModel, X, task: int = 0, n_refs: int = 10, seed: int = 0,
-                   check: bool = True) -> np.ndarray:
+                   refs=None, check: bool = True) -> np.ndarray:
     """DeepSHAP of a torch module: shap's ``DeepExplainer`` with 10 shuffled references per sequence.
 
     As :func:`motifrep.interpret.attribution.deepshap` (background = ``n_refs`` position-shuffles
-    of each sequence, the summation-to-delta check), with shap's PyTorch explainer, which
-    hooks the module's submodules (ReLU, ELU, Sigmoid, Tanh, Softplus, MaxPool1d are rescaled;
-    Conv1d, Linear, BatchNorm1d are linear). A functional op shap cannot see makes the check fail.
+    of each sequence or ``refs`` ``(N, R, L, 4)``, sequences stacked about
+    :data:`~motifrep.interpret.attribution.DEEPSHAP_ROWS` rows per pass, each meeting only its own
+    references, the summation-to-delta check), with shap's PyTorch explainer, which hooks the
+    module's submodules (ReLU, ELU, Sigmoid, Tanh, Softplus, MaxPool1d are rescaled; Conv1d,
+    Linear, BatchNorm1d are linear). A functional op shap cannot see makes the check fail.
 
     Raises
     ------
@@ -171,26 +173,21 @@ def torch_deepshap(model: TorchAttributionModel, X, task: int = 0, n_refs: int =
                             f"{model.model.path.name} is {what}: use --torch-model module:factory with its state dict, "
                             "or another method")
     X = np.asarray(X)
-    refs = attribution.shuffle_references(X, n_refs, seed)
-
-    class Explained(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x):
-            return _flat_outputs(torch, self.inner(x.transpose(1, 2)))[:, task:task + 1]
-
-    wrapped = Explained(model.model.module).eval()
+    refs = attribution.shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
+    stack = max(1, min(len(X), attribution.DEEPSHAP_ROWS // (2 * refs.shape[1])))
+    wrapped = _stacked_module(torch, model.model.module, task, X.shape[1:], stack)
     out = np.zeros(X.shape, np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import shap
 
-        for i, x in enumerate(X):
-            explainer = shap.DeepExplainer(wrapped, torch.from_numpy(refs[i].astype(np.float32)))
-            values = explainer.shap_values(torch.from_numpy(x[None].astype(np.float32)), check_additivity=False)
-            out[i] = np.asarray(values, np.float32).reshape(X.shape[1:])
+        for sl in attribution._batches(len(X), stack):
+            idx = np.arange(sl.start, sl.stop)
+            idx = np.concatenate([idx, np.full(stack - len(idx), idx[-1])])  # the last stack padded with its last row
+            background = torch.from_numpy(np.swapaxes(refs[idx], 0, 1).astype(np.float32))  # (R, stack, L, 4)
+            explainer = shap.DeepExplainer(wrapped, background)
+            values = explainer.shap_values(torch.from_numpy(X[idx][None].astype(np.float32)), check_additivity=False)
+            out[sl] = np.asarray(values, np.float32).reshape((stack,) + X.shape[1:])[:sl.stop - sl.start]
     if check:
         err, delta = attribution.summation_errors(model, X, out, refs, task)
         bad = np.abs(err) > attribution.SUM_ATOL + attribution.SUM_RTOL * np.abs(delta)
@@ -199,6 +196,25 @@ def torch_deepshap(model: TorchAttributionModel, X, task: int = 0, n_refs: int =
                                 f"f(x) - mean f(ref) (max error {np.abs(err).max():.3g}); the model uses an op shap's "
                                 "DeepExplainer does not handle (e.g. a functional call instead of a module)")
     return out
+
+
+def _stacked_module(torch, module, task: int, shape, stack: int):
+    """``module`` as shap explains it: input ``(n, stack, L, 4)``, output the sum over the stack of
+    ``module(sequence)[:, task]`` (as :func:`motifrep.interpret.attribution._stacked_task_model`:
+    shap splits each submodule's input into sample and background halves along the batch axis,
+    where row ``r * stack + b`` of one half meets the same row of the other)."""
+
+    class Stacked(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            rows = x.reshape(-1, *shape).transpose(1, 2)  # (n * stack, 4, L): channels first
+            y = _flat_outputs(torch, self.inner(rows))[:, task]
+            return y.reshape(-1, stack).sum(1, keepdim=True)
+
+    return Stacked(module).eval()
 
 
 # --------------------------------------------------------------------------- models, sequences, ground truth
