@@ -129,6 +129,30 @@ def test_batch_order_reshuffles_each_epoch_and_repeats_per_seed(tmp_path, limit_
     assert epoch_rows(other) != epochs_a[0]
 
 
+@pytest.mark.parametrize("limit_gb", [4.0, 1e-9])  # in memory, and streamed from HDF5
+def test_tensorflow_pipeline_gives_the_streams_batches_epoch_by_epoch(tmp_path, limit_gb):
+    """motifrep.nn.tfonly.stream_dataset (what training feeds TensorFlow): the stream's own batches
+    and per-epoch orders, as float32; Keras's fit re-reads it every epoch, so each epoch reshuffles."""
+    import keras
+    import tensorflow as tf
+
+    from motifrep.nn import tfonly
+
+    path = make_ids(tmp_path / "ids.h5")
+    reference = batch_stream(path, "train", 4, seed=3, in_memory_max_gb=limit_gb)
+    expected = [epoch_rows(reference) for _ in range(3)]
+    data = tfonly.stream_dataset(batch_stream(path, "train", 4, seed=3, in_memory_max_gb=limit_gb))
+    got = [[y[:, 0].numpy().astype(int).tolist() for _, y in data] for _ in range(3)]
+    assert got == expected and expected[0] != expected[1]
+    x, y = next(iter(data))
+    assert x.dtype == tf.float32 and tuple(x.shape) == (4, 30, 4) and tuple(y.shape) == (4, 3)
+    stream = batch_stream(path, "train", 4, seed=3, in_memory_max_gb=limit_gb)
+    model = keras.Sequential([keras.Input((30, 4)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(tfonly.stream_dataset(stream), epochs=3, verbose=0)
+    assert stream.epoch == 3  # one new order per epoch
+
+
 def test_in_memory_and_streamed_batches_are_the_same(tmp_path):
     path = make_ids(tmp_path / "ids.h5")
     memory = batch_stream(path, "train", 5, seed=8, in_memory_max_gb=4.0)

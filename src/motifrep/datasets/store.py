@@ -472,18 +472,23 @@ def _batch_stream_class():
     import keras
 
     class _Stream(keras.utils.PyDataset, BatchStream):
-        def __init__(self, gather, n: int, batch_size: int, seed):
+        def __init__(self, gather, n: int, batch_size: int, seed, shapes=None):
             super().__init__(workers=1, use_multiprocessing=False)
             self.gather, self.n, self.batch_size, self.seed, self.epoch = gather, n, int(batch_size), seed, 0
             self.order = np.arange(n)
+            self.shapes = shapes  # ((L, 4), (T,)): one row of X and of Y
 
         def __len__(self):
             return -(-self.n // self.batch_size)
 
-        def __getitem__(self, i):
+        def rows(self, i):
+            """Batch ``i`` of the current epoch as stored: ``(X uint8, Y uint8)``."""
             if not 0 <= i < len(self):
                 raise IndexError(i)
-            x, y = self.gather(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+            return self.gather(self.order[i * self.batch_size:(i + 1) * self.batch_size])
+
+        def __getitem__(self, i):
+            x, y = self.rows(i)
             return x.astype(np.float32), y.astype(np.float32)
 
         def on_epoch_begin(self):
@@ -544,4 +549,5 @@ def batch_stream(path, split: str, batch_size: int, seed: int | None, in_memory_
         idx = ds.indices(split)
         Y = _load_rows(ds.file["Y"], idx)
         X = _load_rows(ds.file["X"], idx) if ds.split_nbytes(split) <= nbytes_limit(in_memory_max_gb) else None
-    return _batch_stream_class()(_BatchRows(path, idx, X, Y), len(idx), batch_size, seed)
+        shapes = (tuple(ds.file["X"].shape[1:]), tuple(ds.file["Y"].shape[1:]))
+    return _batch_stream_class()(_BatchRows(path, idx, X, Y), len(idx), batch_size, seed, shapes)

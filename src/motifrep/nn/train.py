@@ -26,7 +26,7 @@ from motifrep.datasets.store import Dataset, batch_stream
 from motifrep.errors import ConfigError, MotifrepError
 from motifrep.io import atomic_path, write_json, write_tsv
 from motifrep.nn.backend import backend as keras_backend
-from motifrep.nn.backend import device_name, framework
+from motifrep.nn.backend import device_name, framework, model_input
 from motifrep.nn.build import build_model, count_trainable
 from motifrep.nn.devices import current_binding
 from motifrep.nn.metrics import per_task_scores
@@ -214,7 +214,7 @@ def _compiled_model(data_path, model_name, blocks, activation, monitor, learning
 
 def _predict_test(model, data_path, batch_size, in_memory_max_gb, run):
     """Test labels and predictions; predictions that are not finite are refused."""
-    y_pred = model.predict(batch_stream(data_path, "test", batch_size, None, in_memory_max_gb), verbose=0)
+    y_pred = model.predict(model_input(batch_stream(data_path, "test", batch_size, None, in_memory_max_gb)), verbose=0)
     with Dataset(data_path) as ds:
         y_true = ds.read_rows("Y", ds.indices("test")).astype(np.float32)
     if not np.all(np.isfinite(y_pred)):
@@ -448,8 +448,8 @@ def _fit(model, stopper, data_path, seed, epochs, batch_size, in_memory_max_gb, 
 
     TrainingError when ``stopper`` saw the loss diverge.
     """
-    train_batches = batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb)
-    valid_batches = batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb)
+    train_batches = model_input(batch_stream(data_path, "train", batch_size, seed, in_memory_max_gb))
+    valid_batches = model_input(batch_stream(data_path, "valid", batch_size, None, in_memory_max_gb))
     t0 = time.perf_counter()
     model.fit(train_batches, validation_data=valid_batches, epochs=epochs, verbose=0, shuffle=False,
               callbacks=[stopper, *extra_callbacks])  # batch_stream shuffles
