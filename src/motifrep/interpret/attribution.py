@@ -140,15 +140,26 @@ def saliency(model, X, task: int = 0, batch_size: int = 256) -> np.ndarray:
     return out
 
 
+def _ism_rows(x: np.ndarray, alt: np.ndarray) -> np.ndarray:
+    """The wild types ``x`` (B, L, 4), then for each sequence, position l and substitute k its mutant:
+    rows ``B + ((b * L) + l) * 3 + k``, written in place (one float32 copy, no temporaries)."""
+    b, length = x.shape[:2]
+    rows = np.empty((b + b * length * 3, length, 4), np.float32)
+    rows[:b] = x
+    mut = rows[b:].reshape(b, length, 3, length, 4)  # (sequence, mutated position, substitute, L, 4)
+    mut[:] = x[:, None, None]
+    pos = np.arange(length)
+    mut[:, pos, :, pos, :] = alt.transpose(1, 0, 2, 3)  # advanced indices first: (L, B, 3, 4)
+    return rows
+
+
 def _ism_fn(model, task: int, length: int):
     """(B, L, 4) one-hot -> (B, L, 4) deltas; wild type and all 3L mutants in one forward pass."""
-    eye = np.eye(length, dtype=np.float32)[None, :, None, :, None]  # (1, L_mut, 1, L, 1): the mutated position
 
     def ism(x):
         b = len(x)
         alt = np.eye(4, dtype=np.float32)[(np.argmax(x, -1)[..., None] + np.arange(1, 4)) % 4]  # (B, L, 3, 4)
-        mut = x[:, None, None] * (1.0 - eye) + eye * alt[:, :, :, None, :]  # (B, L, 3, L, 4)
-        rows = np.concatenate([x, mut.reshape(-1, length, 4)], 0)
+        rows = _ism_rows(x, alt)
         y = np.asarray(model.predict_on_batch(rows), np.float32)[:, task]
         delta = y[b:].reshape(b, length, 3) - y[:b, None, None]
         return np.einsum("blk,blka->bla", delta, alt)
