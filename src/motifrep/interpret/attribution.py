@@ -345,6 +345,28 @@ def smoothgrad(model, X, task: int = 0, n_samples: int = 50, sigma: float = 0.1,
     return out
 
 
+def deepshap_stacks(n: int, n_refs: int):
+    """DeepSHAP's stacks of ``n`` sequences with ``n_refs`` references each, about :data:`DEEPSHAP_ROWS`
+    rows per gradient pass: ``(stack, [(rows slice, sequence indices), ...])``, the indices of the last
+    stack padded with its last sequence to ``stack`` (the padded rows' results are dropped)."""
+    stack = max(1, min(n, DEEPSHAP_ROWS // (2 * n_refs)))
+    stacks = []
+    for sl in _batches(n, stack):
+        idx = np.arange(sl.start, sl.stop)
+        stacks.append((sl, np.concatenate([idx, np.full(stack - len(idx), idx[-1])])))
+    return stack, stacks
+
+
+def check_summation(model, X, attr, refs, task: int, cause: str) -> None:
+    """MotifrepError (naming ``cause``) unless each sequence's DeepSHAP map sums to ``f(x) - mean f(ref)``
+    within ``SUM_ATOL + SUM_RTOL |delta|`` (:func:`summation_errors`)."""
+    err, delta = summation_errors(model, X, attr, refs, task)
+    bad = np.abs(err) > SUM_ATOL + SUM_RTOL * np.abs(delta)
+    if bad.any():
+        raise MotifrepError(f"deepshap: attributions of {int(bad.sum())} of {len(X)} sequence(s) do not sum to "
+                            f"f(x) - mean f(ref) (max error {np.abs(err).max():.3g}); {cause}")
+
+
 def _stacked_task_model(model, task: int, shape, stack: int):
     """A model explaining ``stack`` sequences at once for shap: input ``(stack, *shape)``, output the
     sum over the stack of ``model(sequence)[:, task]``.
@@ -436,7 +458,7 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
                           f"{keras_backend()!r} (saliency, ism, integrated_gradients, smoothgrad run on every backend)")
     X = _check_input(model, X, task)
     refs = shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
-    stack = max(1, min(len(X), DEEPSHAP_ROWS // (2 * refs.shape[1])))
+    stack, stacks = deepshap_stacks(len(X), refs.shape[1])
     current = []
     with warnings.catch_warnings():  # shap warns on import (matplotlib) and on TF > 2.4 (eager: fine)
         warnings.simplefilter("ignore")
@@ -445,20 +467,13 @@ def deepshap(model, X, task: int = 0, n_refs: int = 10, seed: int = 0, refs=None
         _register_shap_ops()
         explainer = shap.DeepExplainer(_stacked_task_model(model, task, X.shape[1:], stack), lambda _: current[-1])
         out = np.zeros(X.shape, np.float32)
-        for sl in _batches(len(X), stack):
-            idx = np.arange(sl.start, sl.stop)
-            idx = np.concatenate([idx, np.full(stack - len(idx), idx[-1])])  # the last stack padded with its last row
+        for sl, idx in stacks:
             current.append(np.swapaxes(refs[idx], 0, 1).astype(np.float32))  # (R, stack, L, 4)
             values = explainer.shap_values(X[idx][None].astype(np.float32), check_additivity=False)
             out[sl] = np.asarray(values, np.float32).reshape((stack,) + X.shape[1:])[:sl.stop - sl.start]
             current.clear()
     if check:
-        err, delta = summation_errors(model, X, out, refs, task)
-        bad = np.abs(err) > SUM_ATOL + SUM_RTOL * np.abs(delta)
-        if bad.any():
-            raise MotifrepError(f"deepshap: attributions of {int(bad.sum())} of {len(X)} sequence(s) do not sum to "
-                                f"f(x) - mean f(ref) (max error {np.abs(err).max():.3g}); an op in this model is "
-                                "outside shap's DeepLIFT table")
+        check_summation(model, X, out, refs, task, "an op in this model is outside shap's DeepLIFT table")
     return out
 
 

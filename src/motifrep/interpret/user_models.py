@@ -174,27 +174,21 @@ def torch_deepshap(model: TorchAttributionModel, X, task: int = 0, n_refs: int =
                             "or another method")
     X = np.asarray(X)
     refs = attribution.shuffle_references(X, n_refs, seed) if refs is None else np.asarray(refs)
-    stack = max(1, min(len(X), attribution.DEEPSHAP_ROWS // (2 * refs.shape[1])))
+    stack, stacks = attribution.deepshap_stacks(len(X), refs.shape[1])
     wrapped = _stacked_module(torch, model.model.module, task, X.shape[1:], stack)
     out = np.zeros(X.shape, np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import shap
 
-        for sl in attribution._batches(len(X), stack):
-            idx = np.arange(sl.start, sl.stop)
-            idx = np.concatenate([idx, np.full(stack - len(idx), idx[-1])])  # the last stack padded with its last row
+        for sl, idx in stacks:
             background = torch.from_numpy(np.swapaxes(refs[idx], 0, 1).astype(np.float32))  # (R, stack, L, 4)
             explainer = shap.DeepExplainer(wrapped, background)
             values = explainer.shap_values(torch.from_numpy(X[idx][None].astype(np.float32)), check_additivity=False)
             out[sl] = np.asarray(values, np.float32).reshape((stack,) + X.shape[1:])[:sl.stop - sl.start]
     if check:
-        err, delta = attribution.summation_errors(model, X, out, refs, task)
-        bad = np.abs(err) > attribution.SUM_ATOL + attribution.SUM_RTOL * np.abs(delta)
-        if bad.any():
-            raise MotifrepError(f"deepshap: attributions of {int(bad.sum())} of {len(X)} sequence(s) do not sum to "
-                                f"f(x) - mean f(ref) (max error {np.abs(err).max():.3g}); the model uses an op shap's "
-                                "DeepExplainer does not handle (e.g. a functional call instead of a module)")
+        attribution.check_summation(model, X, out, refs, task, "the model uses an op shap's DeepExplainer does not "
+                                    "handle (e.g. a functional call instead of a module)")
     return out
 
 

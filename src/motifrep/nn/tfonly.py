@@ -52,7 +52,6 @@ def input_gradient_fn(model, task: int):
     return lambda x: grad(tf.convert_to_tensor(x, tf.float32)).numpy()
 
 
-
 def stream_dataset(stream) -> tf.data.Dataset:
     """The batches of a :func:`motifrep.datasets.store.batch_stream` as a ``tf.data.Dataset``.
 
@@ -77,4 +76,3 @@ def stream_dataset(stream) -> tf.data.Dataset:
         return tf.cast(x, tf.float32), tf.cast(y, tf.float32)
 
     return tf.data.Dataset.range(len(stream)).map(load).prefetch(2)
-
